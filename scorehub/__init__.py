@@ -1,0 +1,1 @@
+"""SCORE Hub: run SCORE programmes (training, workplace cooperation, work safety) at scale."""

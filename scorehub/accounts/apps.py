@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "scorehub.accounts"
+    label = "accounts"
+    verbose_name = _("People and organisations")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Organisation)
+        auditlog.register(models.Membership)
+        auditlog.register(models.ProviderAssignment)
+        auditlog.register(models.User, exclude_fields=["password", "last_login"])
+
+        from scorehub.core.registry import NavItem, registry
+
+        registry.add_nav(NavItem(_("Organisations"), "accounts:organisation-list", icon="diagram-3", order=70))

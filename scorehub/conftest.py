@@ -1,0 +1,136 @@
+"""Shared test fixtures: the demo data set as the world, and its personas as the people in it.
+
+The demo data set is built once per test database (per xdist worker) and every test runs in a
+transaction that is rolled back.  Browser tests run against a live server with real commits; they
+rebuild the world themselves (``live_world``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+# Playwright's synchronous API runs an event loop in the test thread; Django's ORM calls from the
+# same thread are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(os.environ.get("SCOREHUB_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+DEMO_ENTERPRISES = 30
+DEMO_SEED = 7
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Fast hashing and in-memory cache in tests; background jobs run inline.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    settings.MEDIA_ROOT = Path(os.environ.get("SCOREHUB_TEST_MEDIA", "/tmp/scorehub-test-media"))  # noqa: S108
+
+
+def _reseed_migration_data() -> None:
+    """Run the data migrations' forward functions again (pilot regions, modules, catalogues).
+
+    A transactional test's flush empties every table, the rows seeded by data migrations included.
+    """
+    from django.apps import apps as global_apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(connection)
+    ours = {c.label for c in global_apps.get_app_configs() if c.name.startswith("scorehub.")}
+    plan: dict[tuple[str, str], None] = {}
+    for leaf in loader.graph.leaf_nodes():
+        plan.update(dict.fromkeys(loader.graph.forwards_plan(leaf)))
+    with connection.schema_editor() as schema_editor:
+        for key in plan:
+            if key[0] not in ours:
+                continue
+            for operation in loader.graph.nodes[key].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(global_apps, schema_editor)  # type: ignore[arg-type]
+
+
+def _load_world() -> None:
+    from scorehub.core.demodata import build_demo
+    from scorehub.regions.models import Region
+
+    if not Region.objects.exists():
+        _reseed_migration_data()
+    build_demo(enterprise_count=DEMO_ENTERPRISES, seed=DEMO_SEED)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        _load_world()
+
+
+@pytest.fixture
+def persona(db: Any) -> Callable[[str], Any]:
+    """``persona("huzhou_official")``: a demo user, fresh from the database."""
+    from scorehub.accounts.models import User
+
+    def get(username: str) -> Any:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def client_as(client: Any, persona: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``client_as("trainer")``: the test client signed in as a persona."""
+
+    def sign_in(username: str) -> Any:
+        client.force_login(persona(username))
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def nanxun_enterprise(db: Any) -> Any:
+    from scorehub.accounts.models import Organisation
+
+    return Organisation.objects.get(kind="enterprise").enterprise
+
+
+@pytest.fixture
+def live_world(transactional_db: Any) -> None:
+    """For live-server tests: the demo world committed for real, removed again by the flush after."""
+    from scorehub.accounts.models import User
+
+    # The session's world is still there for the first such test (the flush comes after each one).
+    if not User.objects.filter(username="admin").exists():
+        _load_world()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # Debian's Chromium, never a downloaded browser.
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where browser tests keep their screenshots (kept by CI as test artefacts)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,190 @@
+"""Pages of a spreadsheet import, shared by every app that has an importer.
+
+An app adds ``*import_urlpatterns(MyImporter)`` to its ``urls.py`` and gets, under its own prefix:
+
+* ``import/``                 upload form, column reference, template downloads, the user's recent imports
+* ``import/template.xlsx``    and ``import/template.csv``: the bilingual template
+* ``import/<pk>/``            the job: progress, then the dry run's preview and error list, then the result
+* ``import/<pk>/status/``     the progress fragment that the job page polls (HTMX)
+* ``import/<pk>/confirm/``    POST: import the checked file (all rows or none)
+
+Jobs are ``ImportJob`` records, scoped to the person who started them: anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from . import importing
+from .models import ImportJob, ImportStatus
+from .scoping import Action, OutOfScope, is_visible, scope_for
+from .views import ScopedActionView, ScopedDetailView, ScopedFormView
+
+
+class ImporterViewMixin:
+    importer_class: ClassVar[type[importing.Importer]] = importing.Importer
+    request: HttpRequest
+
+    def importer_context(self) -> dict[str, Any]:
+        importer = self.importer_class
+        namespace = importer.url_namespace
+        return {
+            "importer": importer,
+            "import_title": importer.title,
+            "columns": importer.columns,
+            "namespace": namespace,
+            "import_url": reverse(f"{namespace}:import"),
+            "template_xlsx_url": reverse(f"{namespace}:import-template-xlsx"),
+            "template_csv_url": reverse(f"{namespace}:import-template-csv"),
+            "list_url": reverse(importer.list_url_name) if importer.list_url_name else "",
+            "list_label": importer.model._meta.verbose_name_plural,
+            "max_megabytes": f"{importing.max_bytes() / 1024 / 1024:g}",
+        }
+
+
+class ImportStartView(ImporterViewMixin, ScopedFormView):
+    """Upload a file; its dry run starts at once and the job page follows it."""
+
+    model = ImportJob
+    scope_action = Action.MANAGE
+    form_class = importing.ImportUploadForm
+    template_name = "core/import_start.html"
+    success_message = _("The file was uploaded; it is being checked.")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(self.importer_context())
+        context["title"] = self.importer_class.title
+        context["recent_jobs"] = (
+            ImportJob.objects.visible_to(self.request.user, Action.MANAGE)
+            .filter(importer=self.importer_class.path())
+            .defer("content", "errors", "preview")[:5]
+        )
+        return context
+
+    def perform(self, form: BaseForm) -> ImportJob:
+        return importing.job_start(
+            actor=self.request.user, importer=self.importer_class, upload=form.cleaned_data["file"]
+        )
+
+
+class ImportJobMixin(ImporterViewMixin):
+    model: type[models.Model] = ImportJob
+
+    def refine_queryset(self, queryset: QuerySet[ImportJob]) -> QuerySet[ImportJob]:
+        # A job shows under its own app only; the file itself is never needed by a page.
+        return queryset.filter(importer=self.importer_class.path()).defer("content")
+
+
+class ImportJobView(ImportJobMixin, ScopedDetailView):
+    """The job: progress while it runs, then the dry run's result (preview, errors, confirm), then the outcome."""
+
+    template_name = "core/import_job.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        job: ImportJob = self.object
+        context.update(self.importer_context())
+        context.update(job_context(self.request, job, self.importer_class))
+        return context
+
+
+def job_context(request: HttpRequest, job: ImportJob, importer: type[importing.Importer]) -> dict[str, Any]:
+    by_field = {c.field: c for c in importer.columns}
+    preview = job.preview or {}
+    namespace = importer.url_namespace
+    return {
+        "job": job,
+        "title": importer.title,
+        "progress": importing.job_progress(job),
+        "status_url": reverse(f"{namespace}:import-status", kwargs={"pk": job.pk}),
+        "confirm_url": reverse(f"{namespace}:import-confirm", kwargs={"pk": job.pk}),
+        "preview_columns": [by_field[f].label for f in preview.get("columns", []) if f in by_field],
+        "preview_rows": preview.get("rows", []),
+        "ignored_headers": preview.get("ignored", []),
+        "errors_shown": len(job.errors),
+        "can_confirm": job.status == ImportStatus.CHECKED and is_visible(job, request.user, Action.MANAGE),
+    }
+
+
+class ImportJobStatusView(ImportJobMixin, ScopedDetailView):
+    """The progress fragment, polled by the job page; when the job has moved on, the page reloads."""
+
+    template_name = "core/_import_progress.html"
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        job: ImportJob = self.object
+        if not job.is_running and getattr(self.request, "htmx", False):
+            response = HttpResponse("")
+            response["HX-Refresh"] = "true"
+            return response
+        context.update(job_context(self.request, job, self.importer_class))
+        return render(self.request, self.template_name, context)
+
+
+class ImportConfirmView(ImportJobMixin, ScopedActionView):
+    """Import a checked file: all rows or none, in the background."""
+
+    scope_action = Action.MANAGE
+    success_message = _("The import has started.")
+
+    def perform(self, obj: ImportJob) -> str:
+        try:
+            importing.job_confirm(actor=self.request.user, job=obj)
+        except ValidationError as exc:
+            messages.error(self.request, " ".join(exc.messages))
+        return obj.get_absolute_url()
+
+
+class ImportTemplateView(ImporterViewMixin, View):
+    """The bilingual template (header row and one example row) as XLSX or CSV."""
+
+    file_format: ClassVar[str] = "xlsx"
+    model = ImportJob
+    scope_action: ClassVar[str] = Action.MANAGE
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not scope_for(request.user).can_anywhere(self.scope_action):
+            raise OutOfScope
+        importer = self.importer_class
+        if self.file_format == "csv":
+            response = HttpResponse(importing.template_csv(importer), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                importing.template_xlsx(importer),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{importer.template_name}.{self.file_format}"'
+        return response
+
+
+def import_urlpatterns(importer: type[importing.Importer]) -> list[URLPattern]:
+    """The import pages of one importer, to include in its app's ``urlpatterns``."""
+    return [
+        # Only someone who holds the importer's action somewhere (e.g. "manage") gets the upload page.
+        path("import/", ImportStartView.as_view(importer_class=importer, scope_action=importer.action), name="import"),
+        path(
+            "import/template.xlsx",
+            ImportTemplateView.as_view(importer_class=importer, file_format="xlsx", scope_action=importer.action),
+            name="import-template-xlsx",
+        ),
+        path(
+            "import/template.csv",
+            ImportTemplateView.as_view(importer_class=importer, file_format="csv", scope_action=importer.action),
+            name="import-template-csv",
+        ),
+        path("import/<int:pk>/", ImportJobView.as_view(importer_class=importer), name="import-job"),
+        path("import/<int:pk>/status/", ImportJobStatusView.as_view(importer_class=importer), name="import-status"),
+        path("import/<int:pk>/confirm/", ImportConfirmView.as_view(importer_class=importer), name="import-confirm"),
+    ]

@@ -1,0 +1,219 @@
+"""The contract between the indicator layer and the apps that feed it.
+
+Each app that has numbers to report adds ``scorehub/<app>/indicators.py`` with::
+
+    INDICATORS = [IndicatorSpec("suggestions.submitted", _("Suggestions submitted"), unit=Unit.COUNT), ...]
+
+    def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Number | None]:
+        ...  # a value for every code in INDICATORS
+
+``enterprises`` is already narrowed to what the user may see *and* to the scope asked for (a region, a
+programme's enterprises, one enterprise); ``compute`` counts the app's records of those enterprises
+whose date falls in the period.  A rate whose denominator is zero is ``None`` (shown as "—").
+The indicator layer (``scorehub.indicators``) discovers these modules, and pages, the API, PDF and
+Excel reports all read the same computed values.
+
+Optional parts of a source module (the layer works without them):
+
+* ``def specs() -> list[IndicatorSpec]``: indicators that depend on a catalogue (one per KPI, ...);
+  used instead of ``INDICATORS`` when present.
+* ``def compute_groups(*, enterprises, period, grouping: Grouping) -> dict[str, dict[str, Number | None]]``:
+  the same numbers split by child region, enterprise or month in one grouped query each.  Without it
+  the layer calls ``compute`` once per group (correct, only slower).
+* ``SENTENCES`` (or ``def sentences()``): headline figures written as sentences for the PDF report.
+* ``FUNNELS``: stages drawn as a funnel on the dashboard.
+* ``def rows(*, enterprises, period) -> list[Rows]``: the underlying records for the Excel report.
+* ``SCOPES``: further kinds of scope (a programme, a cohort) as :class:`ScopeKind`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+Number = int | float | Decimal
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    RATE = "rate"  # a share between 0 and 1, shown as a percentage
+    CNY = "cny"
+    DAYS = "days"
+    PERCENT_CHANGE = "percent_change"  # (current − baseline) / baseline, shown as ±%
+    SCORE = "score"
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of days."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a period ends on or after its start")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (for comparisons and baselines).
+
+        A period of whole calendar months is compared with the same number of whole months before it
+        (2024 with 2023, 2024-Q1 with 2023-Q4), otherwise with the same number of days.
+        """
+        months = self.whole_months
+        if months:
+            start = _add_months(self.start, -months)
+            return Period(start, self.start - dt.timedelta(days=1))
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    @property
+    def whole_months(self) -> int:
+        """How many calendar months the period spans when it starts on a 1st and ends on a month end, else 0."""
+        if self.start.day != 1 or (self.end + dt.timedelta(days=1)).day != 1:
+            return 0
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def months(self) -> list[dt.date]:
+        """The first day of every calendar month the period touches, in order."""
+        first = self.start.replace(day=1)
+        result = []
+        while first <= self.end:
+            result.append(first)
+            first = _add_months(first, 1)
+        return result
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after (or before) the month of ``day``."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_key(day: dt.date) -> str:
+    """The key of a calendar month in grouped results: ``"2024-03"``."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    code: str  # "<app>.<name>", stable: used in the API, exports and tests
+    label: str | Promise
+    unit: Unit = Unit.COUNT
+    better: str = "higher"  # "higher" | "lower" | "neutral"
+    order: int = 100
+    description: str | Promise = ""
+    #: Shown as a headline figure (cards on the dashboard, columns of the region and enterprise tables).
+    #: A source that marks none gets its first indicator (by ``order``) as its headline.
+    headline: bool = False
+    #: Drawn as a monthly trend.  Only additive values (counts, money) make sense month by month.
+    trend: bool = False
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A headline figure written as a sentence for the report (optional ``SENTENCES`` of a source).
+
+    ``text`` uses ``%(code)s`` placeholders for indicator codes, e.g.
+    ``_("%(suggestions.submitted)s improvement suggestions were gathered, ...")``.  The sentence is
+    written only when every code it names has a value (``None`` leaves it out).
+    """
+
+    text: str | Promise
+    needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Stages drawn as a funnel on the dashboard (optional ``FUNNELS`` of a source): counts, widest first."""
+
+    label: str | Promise
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How ``compute_groups`` splits its numbers (optional, for speed; see ``scorehub.indicators.layer``).
+
+    * ``region``: by the first ``length`` characters of the enterprise's region code (child regions);
+    * ``enterprise``: by enterprise id (as a string);
+    * ``month``: by calendar month of the record's date (``month_key``: ``"2024-03"``).
+    """
+
+    kind: str  # "region" | "enterprise" | "month"
+    length: int = 0
+    #: The codes the caller will read (None: all).  A source may skip the queries of the others.
+    codes: frozenset[str] | None = None
+
+    def wants(self, *codes: str) -> bool:
+        """Whether any of ``codes`` (or of their prefixes: ``"kpis.change."``) is asked for."""
+        if self.codes is None:
+            return True
+        return any(c == w or (c.endswith(".") and w.startswith(c)) for c in codes for w in self.codes)
+
+    def enterprise_key(self, enterprise_path: str = "enterprise") -> Any:
+        """An ORM expression for the group key of a record reached through ``enterprise_path``."""
+        from django.db.models import F
+        from django.db.models.functions import Cast, Substr
+
+        prefix = f"{enterprise_path}__" if enterprise_path else ""
+        if self.kind == "region":
+            return Substr(f"{prefix}region_id", 1, self.length)
+        if self.kind == "enterprise":
+            return Cast(F(f"{prefix}id" if prefix else "id"), output_field=_char_field())
+        raise ValueError("group by month with month_key_expression")
+
+
+def _char_field() -> Any:
+    from django.db.models import CharField
+
+    return CharField()
+
+
+@dataclass
+class ScopeDefinition:
+    """What a pluggable scope kind (``SCOPES`` of a source, e.g. a programme or a cohort) resolves to.
+
+    ``enterprises`` is the scope's own set, unrestricted: the indicator layer intersects it with what
+    the user may see, so a plug-in never has to (and cannot forget to).  ``children`` are further
+    scope keys to drill down to (``("cohort:12", "2019 Nanxun cohort")``); ``parent`` one to go up to.
+    """
+
+    label: str
+    enterprises: Any  # QuerySet[Enterprise]
+    level_label: str | Promise = ""
+    children: list[tuple[str, str]] | None = None
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopeKind:
+    """A pluggable kind of scope: ``SCOPES = [ScopeKind("programme", _("Programme"), resolve_programme)]``.
+
+    ``resolve(user, ident)`` returns a :class:`ScopeDefinition` for the record ``ident`` names, or raises
+    ``scorehub.core.scoping.OutOfScope`` when the record does not exist or the user may not see it.
+    """
+
+    name: str
+    label: str | Promise
+    resolve: Callable[[Any, str], ScopeDefinition]
+
+
+@dataclass
+class Rows:
+    """A sheet of underlying records for the Excel report: a title, column headers and the rows."""
+
+    title: str | Promise
+    headers: Sequence[str | Promise]
+    rows: Iterable[Sequence[Any]] = field(default_factory=list)

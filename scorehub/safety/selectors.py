@@ -1,0 +1,390 @@
+"""Reads of the work-safety app: the numbers (for pages, the API, the indicator layer and reports) and
+the risk grade of the inspection plan.  Every function takes querysets the caller has already scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import conf
+from .models import (
+    ACCIDENT_SEVERITIES,
+    INSPECTION_KINDS,
+    OPEN_STATUSES,
+    RECORDABLE_SEVERITIES,
+    Accident,
+    AffectedPerson,
+    CheckKind,
+    CheckResult,
+    Hazard,
+    HazardClass,
+    HoursWorked,
+    Outcome,
+    RiskLevel,
+    RiskPoint,
+    SafetyCheck,
+)
+
+if TYPE_CHECKING:
+    from scorehub.enterprises.models import Enterprise
+    from scorehub.indicators.base import Period
+
+
+def percent_change(current: float | int, baseline: float | int) -> float | None:
+    """(current − baseline) / baseline; None when there is no baseline to compare with."""
+    if not baseline:
+        return None
+    return (current - baseline) / baseline
+
+
+def _reference_day(period: Period) -> dt.date:
+    return min(period.end, timezone.localdate())
+
+
+# --------------------------------------------------------------------------------------------------
+# The numbers
+# --------------------------------------------------------------------------------------------------
+
+
+def check_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, int]:
+    """Checks by kind in the period, failed items, and inspections against the baseline period."""
+    checks = SafetyCheck.objects.filter(enterprise__in=enterprises)
+    in_period = Q(checked_on__gte=period.start, checked_on__lte=period.end)
+    baseline = period.previous()
+    in_baseline = Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)
+    by_kind = dict(
+        checks.filter(in_period).order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    inspections = checks.filter(kind__in=INSPECTION_KINDS).aggregate(
+        current=Count("pk", filter=in_period), baseline=Count("pk", filter=in_baseline)
+    )
+    failed = CheckResult.objects.filter(
+        check_record__enterprise__in=enterprises,
+        check_record__checked_on__gte=period.start,
+        check_record__checked_on__lte=period.end,
+        outcome=Outcome.FAIL,
+    ).count()
+    result = {f"checks_{kind}": by_kind.get(kind, 0) for kind in CheckKind.values}
+    result.update(
+        checks=sum(by_kind.values()),
+        items_failed=failed,
+        inspections=inspections["current"],
+        inspections_baseline=inspections["baseline"],
+    )
+    return result
+
+
+def hazard_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:
+    """Hazards found / rectified / verified / overdue by class, the rectification rate and the median
+    number of days to rectify, for hazards of the period (as they stood at its end)."""
+    day = _reference_day(period)
+    hazards = Hazard.objects.filter(enterprise__in=enterprises)
+    found = Q(found_on__gte=period.start, found_on__lte=period.end)
+    rectified_by_day = Q(rectified_on__isnull=False, rectified_on__lte=day)
+    overdue = Q(found_on__lte=day, deadline__lt=day) & (Q(rectified_on__isnull=True) | Q(rectified_on__gt=day))
+    aggregates: dict[str, Any] = {}
+    for cls in HazardClass.values:
+        is_cls = Q(hazard_class=cls)
+        aggregates[f"found_{cls}"] = Count("pk", filter=found & is_cls)
+        aggregates[f"rectified_{cls}"] = Count(
+            "pk", filter=is_cls & Q(rectified_on__gte=period.start, rectified_on__lte=period.end)
+        )
+        aggregates[f"verified_{cls}"] = Count(
+            "pk", filter=is_cls & Q(verified_on__gte=period.start, verified_on__lte=period.end)
+        )
+        aggregates[f"overdue_{cls}"] = Count("pk", filter=is_cls & overdue)
+    aggregates["found_and_rectified"] = Count("pk", filter=found & rectified_by_day)
+    counts = hazards.aggregate(**aggregates)
+    durations = [
+        (rectified - found_on).days  # type: ignore[operator]
+        for found_on, rectified in hazards.filter(found & rectified_by_day).values_list("found_on", "rectified_on")
+    ]
+    result: dict[str, Any] = {}
+    for stage in ("found", "rectified", "verified", "overdue"):
+        general, major = counts[f"{stage}_general"], counts[f"{stage}_major"]
+        result[f"hazards_{stage}"] = general + major
+        result[f"hazards_{stage}_general"] = general
+        result[f"hazards_{stage}_major"] = major
+    found_total = result["hazards_found"]
+    result["hazards_found_rectified"] = counts["found_and_rectified"]
+    result["rectification_rate"] = counts["found_and_rectified"] / found_total if found_total else None
+    result["median_days_to_rectify"] = statistics.median(durations) if durations else None
+    return result
+
+
+def accident_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:
+    """Accidents (near misses apart), people affected and days lost, against the baseline period."""
+    baseline = period.previous()
+    in_period = Q(occurred_on__gte=period.start, occurred_on__lte=period.end)
+    in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
+    accidents = Accident.objects.filter(enterprise__in=enterprises)
+    counts = accidents.aggregate(
+        current=Count("pk", filter=in_period & Q(severity__in=ACCIDENT_SEVERITIES)),
+        baseline=Count("pk", filter=in_baseline & Q(severity__in=ACCIDENT_SEVERITIES)),
+        near_misses=Count("pk", filter=in_period & Q(severity="near_miss")),
+        recordable=Count("pk", filter=in_period & Q(severity__in=RECORDABLE_SEVERITIES)),
+    )
+    days = AffectedPerson.objects.filter(accident__enterprise__in=enterprises).aggregate(
+        current=Coalesce(
+            Sum("days_lost", filter=Q(accident__occurred_on__gte=period.start, accident__occurred_on__lte=period.end)),
+            0,
+        ),
+        baseline=Coalesce(
+            Sum(
+                "days_lost",
+                filter=Q(accident__occurred_on__gte=baseline.start, accident__occurred_on__lte=baseline.end),
+            ),
+            0,
+        ),
+    )
+    return {
+        "accidents": counts["current"],
+        "accidents_baseline": counts["baseline"],
+        "accidents_change": percent_change(counts["current"], counts["baseline"]),
+        "near_misses": counts["near_misses"],
+        "accidents_recordable": counts["recordable"],
+        "days_lost": days["current"],
+        "days_lost_baseline": days["baseline"],
+        "days_lost_change": percent_change(days["current"], days["baseline"]),
+    }
+
+
+def safety_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:
+    """Every number of the app for a scope and a period (the indicator layer reads this)."""
+    result: dict[str, Any] = {}
+    result.update(check_numbers(enterprises, period))
+    result["inspections_change"] = percent_change(result["inspections"], result["inspections_baseline"])
+    result.update(hazard_numbers(enterprises, period))
+    result.update(accident_numbers(enterprises, period))
+    return result
+
+
+@dataclass
+class YearRates:
+    year: int
+    accidents: int
+    recordable: int
+    near_misses: int
+    people: int
+    women: int
+    days_lost: int
+    hours: int | None
+    workers: int
+
+    @property
+    def per_100_workers(self) -> float | None:
+        return self.recordable * 100 / self.workers if self.workers else None
+
+    @property
+    def per_million_hours(self) -> float | None:
+        return self.recordable * 1_000_000 / self.hours if self.hours else None
+
+
+def accident_rates(enterprise: Enterprise, accidents: QuerySet[Accident]) -> list[YearRates]:
+    """Per year: accidents, lost-time accidents, people affected, days lost and the two rates
+    (lost-time accidents per 100 workers; per million hours worked where the hours are known)."""
+    rows = (
+        accidents.filter(enterprise=enterprise)
+        .order_by()
+        .values("occurred_on__year")
+        .annotate(
+            accidents=Count("pk", filter=Q(severity__in=ACCIDENT_SEVERITIES), distinct=True),
+            recordable=Count("pk", filter=Q(severity__in=RECORDABLE_SEVERITIES), distinct=True),
+            near_misses=Count("pk", filter=Q(severity="near_miss"), distinct=True),
+        )
+    )
+    people = {
+        r["accident__occurred_on__year"]: r
+        for r in AffectedPerson.objects.filter(accident__in=accidents, accident__enterprise=enterprise)
+        .order_by()
+        .values("accident__occurred_on__year")
+        .annotate(n=Count("pk"), women=Count("pk", filter=Q(gender="female")), days=Sum("days_lost"))
+    }
+    hours = dict(HoursWorked.objects.filter(enterprise=enterprise).values_list("year", "hours"))
+    result = []
+    for row in rows:
+        year = row["occurred_on__year"]
+        p = people.get(year, {})
+        result.append(
+            YearRates(
+                year=year,
+                accidents=row["accidents"],
+                recordable=row["recordable"],
+                near_misses=row["near_misses"],
+                people=p.get("n", 0),
+                women=p.get("women", 0),
+                days_lost=p.get("days") or 0,
+                hours=hours.get(year),
+                workers=enterprise.employees_total,
+            )
+        )
+    return sorted(result, key=lambda r: r.year, reverse=True)
+
+
+def hazard_summary(hazards: QuerySet[Hazard]) -> dict[str, int]:
+    today = timezone.localdate()
+    return hazards.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+        major_open=Count("pk", filter=Q(status__in=OPEN_STATUSES, hazard_class=HazardClass.MAJOR)),
+        awaiting_verification=Count("pk", filter=Q(status="rectified")),
+        rectified=Count("pk", filter=Q(rectified_on__isnull=False)),
+    )
+
+
+def risk_level_counts(points: QuerySet[RiskPoint]) -> dict[str, int]:
+    counts = dict(points.order_by().values_list("level").annotate(n=Count("pk")).values_list("level", "n"))
+    return {level: counts.get(level, 0) for level in RiskLevel.values}
+
+
+# --------------------------------------------------------------------------------------------------
+# Risk-based inspection planning
+# --------------------------------------------------------------------------------------------------
+
+FACTOR_LABELS = {
+    "open_major": _("Open major hazards"),
+    "overdue": _("Overdue hazards"),
+    "unrectified_share": _("Hazards of the last year not rectified"),
+    "accident_rate": _("Accidents per 100 workers in the last year"),
+    "since_inspection": _("Days since the last inspection"),
+    "risk_points": _("Red and orange risk points"),
+}
+
+GRADE_LABELS = {
+    "A": _("A · inspect first"),
+    "B": _("B · inspect soon"),
+    "C": _("C · routine"),
+    "D": _("D · low priority"),
+}
+
+
+@dataclass
+class Factor:
+    code: str
+    value: Any
+    share: float  # 0..1: how fully the factor counts
+    weight: float
+
+    @property
+    def label(self) -> Any:
+        return FACTOR_LABELS[self.code]
+
+    @property
+    def points(self) -> float:
+        return round(self.share * self.weight, 1)
+
+
+@dataclass
+class RiskGrade:
+    enterprise: Any
+    score: Decimal
+    grade: str
+    factors: list[Factor] = field(default_factory=list)
+    last_inspection: dt.date | None = None
+
+    @property
+    def grade_label(self) -> Any:
+        return GRADE_LABELS[self.grade]
+
+    @property
+    def reasons(self) -> list[Factor]:
+        """The factors that weigh most (5 points or more), heaviest first."""
+        return sorted((f for f in self.factors if f.points >= 5), key=lambda f: -f.points)
+
+
+def _count(queryset: QuerySet[Any]) -> Coalesce:
+    counted = queryset.order_by().values("enterprise").annotate(c=Count("pk")).values("c")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def grade_for(score: float) -> str:
+    a, b, c = conf.get("RISK_GRADE_BANDS")
+    if score >= a:
+        return "A"
+    if score >= b:
+        return "B"
+    if score >= c:
+        return "C"
+    return "D"
+
+
+def risk_grades(enterprises: QuerySet[Enterprise], today: dt.date | None = None) -> list[RiskGrade]:
+    """The risk grade of each enterprise, highest score first; one query for all of them."""
+    today = today or timezone.localdate()
+    year_ago = today - dt.timedelta(days=365)
+    weights = conf.get("RISK_GRADE_WEIGHTS")
+    caps = conf.get("RISK_GRADE_CAPS")
+    hazards = Hazard.objects.filter(enterprise=OuterRef("pk"))
+    points = RiskPoint.objects.filter(enterprise=OuterRef("pk"), archived_at__isnull=True)
+    last_inspection = (
+        SafetyCheck.objects.filter(enterprise=OuterRef("pk"), kind__in=INSPECTION_KINDS)
+        .order_by()
+        .values("enterprise")
+        .annotate(m=Max("checked_on"))
+        .values("m")[:1]
+    )
+    rows = enterprises.annotate(
+        g_open_major=_count(hazards.filter(status__in=OPEN_STATUSES, hazard_class=HazardClass.MAJOR)),
+        g_overdue=_count(hazards.filter(status__in=OPEN_STATUSES, deadline__lt=today)),
+        g_found=_count(hazards.filter(found_on__gte=year_ago)),
+        g_rectified=_count(hazards.filter(found_on__gte=year_ago, rectified_on__isnull=False)),
+        g_accidents=_count(
+            Accident.objects.filter(
+                enterprise=OuterRef("pk"), occurred_on__gte=year_ago, severity__in=ACCIDENT_SEVERITIES
+            )
+        ),
+        g_red=_count(points.filter(level=RiskLevel.RED)),
+        g_orange=_count(points.filter(level=RiskLevel.ORANGE)),
+        g_last=Subquery(last_inspection),
+    ).select_related("region")
+    grades = []
+    for e in rows:
+        unrectified = (e.g_found - e.g_rectified) / e.g_found if e.g_found else 0.0
+        accident_rate = e.g_accidents * 100 / e.employees_total if e.employees_total else 0.0
+        days_since = (today - e.g_last).days if e.g_last else None
+        weighted_points = e.g_red + 0.5 * e.g_orange
+        factors = [
+            Factor("open_major", e.g_open_major, min(e.g_open_major / caps["open_major"], 1.0), weights["open_major"]),
+            Factor("overdue", e.g_overdue, min(e.g_overdue / caps["overdue"], 1.0), weights["overdue"]),
+            Factor(
+                "unrectified_share",
+                f"{unrectified:.0%}" if e.g_found else "—",
+                unrectified,
+                weights["unrectified_share"],
+            ),
+            Factor(
+                "accident_rate",
+                round(accident_rate, 2),
+                min(accident_rate / caps["accident_rate"], 1.0),
+                weights["accident_rate"],
+            ),
+            Factor(
+                "since_inspection",
+                days_since if days_since is not None else _("never"),
+                1.0 if days_since is None else min(days_since / caps["since_inspection"], 1.0),
+                weights["since_inspection"],
+            ),
+            Factor(
+                "risk_points",
+                f"{e.g_red} / {e.g_orange}",
+                min(weighted_points / caps["risk_points"], 1.0),
+                weights["risk_points"],
+            ),
+        ]
+        score = Decimal(str(round(sum(f.share * f.weight for f in factors), 1)))
+        grades.append(
+            RiskGrade(
+                enterprise=e, score=score, grade=grade_for(float(score)), factors=factors, last_inspection=e.g_last
+            )
+        )
+    grades.sort(key=lambda g: (-g.score, g.enterprise.name_zh))
+    return grades

@@ -1,0 +1,85 @@
+"""Training indicators for dashboards and reports (contract: ``scorehub.indicators.base``).
+
+The queries live in :func:`scorehub.training.selectors.indicator_values`, which the app's own pages use too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from scorehub.indicators.base import IndicatorSpec, Number, Period, Unit
+
+from .selectors import indicator_values
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from scorehub.enterprises.models import Enterprise
+
+INDICATORS = [
+    IndicatorSpec(
+        "training.enrolled",
+        _("Enterprises enrolled"),
+        unit=Unit.COUNT,
+        order=10,
+        description=_("Enterprises enrolled in a programme during the period (drop-outs not counted)."),
+    ),
+    IndicatorSpec(
+        "training.enrolment_target",
+        _("Enrolment target"),
+        unit=Unit.COUNT,
+        better="neutral",
+        order=11,
+        description=_("The enrolment targets of the programmes these enterprises are enrolled in."),
+    ),
+    IndicatorSpec(
+        "training.enrolment_vs_target",
+        _("Enrolment against target"),
+        unit=Unit.RATE,
+        order=12,
+        description=_("Enterprises enrolled by the end of the period in those programmes, divided by the target."),
+    ),
+    IndicatorSpec("training.module_completions", _("Module completions"), unit=Unit.COUNT, order=20),
+    IndicatorSpec("training.certificates", _("Certificates issued"), unit=Unit.COUNT, order=21),
+    IndicatorSpec("training.sessions", _("Classroom sessions"), unit=Unit.COUNT, order=30),
+    IndicatorSpec("training.participants", _("Classroom participants"), unit=Unit.COUNT, order=31),
+    IndicatorSpec(
+        "training.participants_worker_share",
+        _("Share of workers among participants"),
+        unit=Unit.RATE,
+        order=32,
+    ),
+    IndicatorSpec(
+        "training.participants_women_share",
+        _("Share of women among participants"),
+        unit=Unit.RATE,
+        order=33,
+    ),
+    IndicatorSpec(
+        "training.satisfaction_rate",
+        _("Participant satisfaction"),
+        unit=Unit.RATE,
+        order=34,
+        description=_(
+            "Share of survey answers rating the training 4 or 5 of 5, for the sessions these enterprises attended."
+        ),
+    ),
+    IndicatorSpec(
+        "training.visits_planned", _("In-factory visits planned"), unit=Unit.COUNT, better="neutral", order=40
+    ),
+    IndicatorSpec("training.visits_done", _("In-factory visits done"), unit=Unit.COUNT, order=41),
+    IndicatorSpec(
+        "training.visits_done_rate",
+        _("Visits done as planned"),
+        unit=Unit.RATE,
+        order=42,
+        description=_("Of the visits planned in the period, the share that took place."),
+    ),
+]
+
+
+def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Number | None]:
+    values = indicator_values(enterprises=enterprises, start=period.start, end=period.end)
+    return {spec.code: values[spec.code.split(".", 1)[1]] for spec in INDICATORS}

@@ -1,0 +1,557 @@
+"""Reads: the numbers of SCORE training, shared by the pages, the API and the indicator layer.
+
+Every function takes querysets that the caller has already scoped (``visible_to``); nothing here widens
+what a user sees.  Counting is done in the database (aggregates and subqueries), in a constant number of
+queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext as _
+
+from .models import (
+    SATISFIED_FROM,
+    Attendance,
+    Certificate,
+    ClassroomSession,
+    CohortEnterprise,
+    Enrolment,
+    EnrolmentStatus,
+    Gender,
+    Module,
+    Participant,
+    Programme,
+    ProgrammeTarget,
+    StaffRole,
+    SurveyResponse,
+    TargetKind,
+    TeamMember,
+    TrainerProfile,
+    Visit,
+    VisitKind,
+    VisitStatus,
+)
+
+
+def rate(numerator: int | None, denominator: int | None) -> float | None:
+    """A share between 0 and 1; ``None`` when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (numerator or 0) / denominator
+
+
+def _count_subquery(queryset: QuerySet[Any], group_field: str) -> Coalesce:
+    """``COUNT(*)`` of ``queryset`` (already filtered on an ``OuterRef``) as an integer annotation."""
+    counted = queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The progress path of one enterprise in one module
+
+
+def with_progress(queryset: QuerySet[CohortEnterprise]) -> QuerySet[CohortEnterprise]:
+    """Annotate each enterprise-in-cohort with what its progress path needs (one query for the list)."""
+    baseline_done = Visit.objects.filter(participation=OuterRef("pk"), kind=VisitKind.BASELINE, status=VisitStatus.DONE)
+    attended = Attendance.objects.filter(
+        participant__enterprise=OuterRef("enterprise"), participant__session__cohort=OuterRef("cohort")
+    )
+    followups = Visit.objects.filter(participation=OuterRef("pk"), kind=VisitKind.FOLLOW_UP, status=VisitStatus.DONE)
+    completed_prerequisite = CohortEnterprise.objects.filter(
+        enterprise=OuterRef(OuterRef("enterprise")),
+        completed_on__isnull=False,
+        cohort__module__code=OuterRef("to_module__code"),
+    )
+    missing = Module.prerequisites.through.objects.filter(from_module=OuterRef("cohort__module")).filter(
+        ~Exists(completed_prerequisite)
+    )
+    return queryset.select_related(
+        "cohort__programme", "cohort__module", "cohort__provider", "enterprise", "enrolment"
+    ).annotate(
+        baseline_done=Exists(baseline_done),
+        classroom_on=Subquery(attended.order_by("day").values("day")[:1]),
+        followups_done=_count_subquery(followups, "participation"),
+        missing_prerequisites=_count_subquery(missing, "from_module"),
+    )
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    done: bool
+    detail: str = ""
+    required: bool = True
+
+
+@dataclass
+class Progress:
+    steps: list[Step]
+    reasons: list[str] = field(default_factory=list)
+    completed: bool = False
+
+    @property
+    def ready(self) -> bool:
+        """Every required step is done (so the module can be marked complete)."""
+        return not self.reasons
+
+    @property
+    def current(self) -> str:
+        for step in self.steps:
+            if step.required and not step.done:
+                return step.key
+        return "completed"
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for s in self.steps if s.done)
+
+
+def progress_of(participation: CohortEnterprise) -> Progress:
+    """The path enrolled → baseline → classroom → visits → completed, from a :func:`with_progress` row."""
+    programme = participation.cohort.programme
+    required_visits = programme.followup_visits
+    baseline_done = bool(getattr(participation, "baseline_done", False))
+    classroom_on: dt.date | None = getattr(participation, "classroom_on", None)
+    followups_done = int(getattr(participation, "followups_done", 0))
+    missing_prerequisites = int(getattr(participation, "missing_prerequisites", 0))
+    steps = [
+        Step("enrolled", _("Enrolled"), True, f"{participation.enrolment.enrolled_on:%Y-%m-%d}"),
+        Step(
+            "baseline",
+            _("Baseline visit done"),
+            baseline_done,
+            "" if programme.requires_baseline else _("not required"),
+            programme.requires_baseline,
+        ),
+        Step(
+            "classroom",
+            _("Classroom attended"),
+            classroom_on is not None,
+            f"{classroom_on:%Y-%m-%d}" if classroom_on else "",
+        ),
+        Step(
+            "visits",
+            _("Follow-up visits done"),
+            followups_done >= required_visits,
+            f"{followups_done} / {required_visits}",
+        ),
+        Step(
+            "completed",
+            _("Completed"),
+            participation.is_completed,
+            f"{participation.completed_on:%Y-%m-%d}" if participation.completed_on else "",
+        ),
+    ]
+    reasons = []
+    if programme.requires_baseline and not baseline_done:
+        reasons.append(_("No baseline visit has been recorded as done."))
+    if classroom_on is None:
+        reasons.append(_("Nobody from the enterprise has attended a classroom session of this cohort."))
+    if followups_done < required_visits:
+        reasons.append(
+            _("%(done)s of the %(required)s follow-up visits the programme requires are done.")
+            % {"done": followups_done, "required": required_visits}
+        )
+    if missing_prerequisites:
+        reasons.append(_("A prerequisite module (such as Workplace Cooperation) has not been completed yet."))
+    return Progress(steps=steps, reasons=reasons, completed=participation.is_completed)
+
+
+def first_session_end(cohort_id: int) -> dt.date | None:
+    return ClassroomSession.objects.filter(cohort_id=cohort_id).aggregate(end=Min("ends_on"))["end"]
+
+
+def classroom_attended_on(participation: CohortEnterprise) -> dt.date | None:
+    """The first day someone from the enterprise attended a classroom session of the cohort."""
+    return Attendance.objects.filter(
+        participant__enterprise_id=participation.enterprise_id, participant__session__cohort_id=participation.cohort_id
+    ).aggregate(day=Min("day"))["day"]
+
+
+def load_progress(participation: CohortEnterprise) -> Progress:
+    annotated = with_progress(CohortEnterprise.objects.filter(pk=participation.pk)).get()
+    return progress_of(annotated)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Participants, attendance, satisfaction
+
+
+@dataclass(frozen=True)
+class Mix:
+    total: int
+    workers: int
+    women: int
+
+    @property
+    def worker_share(self) -> float | None:
+        return rate(self.workers, self.total)
+
+    @property
+    def women_share(self) -> float | None:
+        return rate(self.women, self.total)
+
+
+def participant_mix(participants: QuerySet[Any]) -> Mix:
+    """Share of workers and of women among participants (or team members)."""
+    numbers = participants.aggregate(
+        total=Count("pk"),
+        workers=Count("pk", filter=Q(role=StaffRole.WORKER)),
+        women=Count("pk", filter=Q(gender=Gender.FEMALE)),
+    )
+    return Mix(total=numbers["total"], workers=numbers["workers"], women=numbers["women"])
+
+
+@dataclass(frozen=True)
+class EnterpriseMix:
+    enterprise_id: int
+    name: str
+    managers: int
+    workers: int
+    women: int
+
+    @property
+    def only_managers(self) -> bool:
+        return self.workers == 0 and self.managers > 0
+
+
+def mix_by_enterprise(participants: QuerySet[Participant]) -> list[EnterpriseMix]:
+    rows = (
+        participants.order_by()
+        .values("enterprise_id", "enterprise__name_zh", "enterprise__name_en")
+        .annotate(
+            managers=Count("pk", filter=Q(role=StaffRole.MANAGER)),
+            workers=Count("pk", filter=Q(role=StaffRole.WORKER)),
+            women=Count("pk", filter=Q(gender=Gender.FEMALE)),
+        )
+        .order_by("enterprise__name_zh")
+    )
+    from scorehub.core.i18n import pick
+
+    return [
+        EnterpriseMix(
+            r["enterprise_id"],
+            pick(r["enterprise__name_zh"], r["enterprise__name_en"]),
+            r["managers"],
+            r["workers"],
+            r["women"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    responses: int
+    satisfied: int
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.satisfied, self.responses)
+
+
+def satisfaction(responses: QuerySet[SurveyResponse]) -> Satisfaction:
+    numbers = responses.aggregate(n=Count("pk"), satisfied=Count("pk", filter=Q(overall__gte=SATISFIED_FROM)))
+    return Satisfaction(responses=numbers["n"], satisfied=numbers["satisfied"])
+
+
+@dataclass(frozen=True)
+class ProviderSatisfaction:
+    provider: str
+    satisfaction: Satisfaction
+
+
+def satisfaction_by_provider(responses: QuerySet[SurveyResponse]) -> list[ProviderSatisfaction]:
+    """Satisfaction per training provider (one grouped query)."""
+    from scorehub.core.i18n import pick
+
+    rows = (
+        responses.order_by()
+        .values("session__cohort__provider__name_zh", "session__cohort__provider__name_en")
+        .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(overall__gte=SATISFIED_FROM)))
+        .order_by("session__cohort__provider__name_zh")
+    )
+    return [
+        ProviderSatisfaction(
+            pick(r["session__cohort__provider__name_zh"], r["session__cohort__provider__name_en"]),
+            Satisfaction(responses=r["n"], satisfied=r["satisfied"]),
+        )
+        for r in rows
+    ]
+
+
+def with_session_numbers(sessions: QuerySet[ClassroomSession]) -> QuerySet[ClassroomSession]:
+    """Participants, responses and satisfied responses per session, without joins that multiply rows."""
+    participants = Participant.objects.filter(session=OuterRef("pk"))
+    responses = SurveyResponse.objects.filter(session=OuterRef("pk"))
+    return sessions.annotate(
+        participant_count=_count_subquery(participants, "session"),
+        response_count=_count_subquery(responses, "session"),
+        satisfied_count=_count_subquery(responses.filter(overall__gte=SATISFIED_FROM), "session"),
+    )
+
+
+def with_trainer_numbers(trainers: QuerySet[TrainerProfile]) -> QuerySet[TrainerProfile]:
+    """Workload and quality per trainer: sessions, visits done, enterprises coached, satisfaction."""
+    sessions = ClassroomSession.objects.filter(trainers=OuterRef("user"))
+    visits = Visit.objects.filter(consultants=OuterRef("user"), status=VisitStatus.DONE)
+    coached = (
+        CohortEnterprise.objects.filter(
+            Q(cohort__lead_trainer=OuterRef("user"))
+            | Q(cohort__trainers=OuterRef("user"))
+            | Q(cohort__supervisor=OuterRef("user"))
+        )
+        .order_by()
+        .annotate(whole=Value(1))
+        .values("whole")
+        .annotate(n=Count("enterprise_id", distinct=True))
+        .values("n")[:1]
+    )
+    responses = SurveyResponse.objects.filter(session__trainers=OuterRef("user"))
+    return trainers.annotate(
+        session_count=_count_subquery(sessions, "trainers"),
+        visit_count=_count_subquery(visits, "consultants"),
+        enterprise_count=Coalesce(Subquery(coached, output_field=IntegerField()), Value(0)),
+        response_count=_count_subquery(responses, "session__trainers"),
+        satisfied_count=_count_subquery(responses.filter(overall__gte=SATISFIED_FROM), "session__trainers"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Programmes and targets
+
+
+@dataclass
+class TargetProgress:
+    target: ProgrammeTarget
+    actual: int
+
+    @property
+    def share(self) -> float | None:
+        return rate(self.actual, self.target.value)
+
+    @property
+    def percent(self) -> int:
+        share = self.share or 0
+        return min(100, round(share * 100))
+
+
+def enrolled(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """Enrolments that count towards the target (every status but dropped)."""
+    return enrolments.exclude(status=EnrolmentStatus.DROPPED)
+
+
+def target_progress(
+    programme: Programme, enrolments: QuerySet[Enrolment], participations: QuerySet[CohortEnterprise]
+) -> list[TargetProgress]:
+    """Each target of the programme with what is achieved so far (two aggregate queries in all)."""
+    targets = list(programme.targets.select_related("module"))
+    enrolled_count = enrolled(enrolments.filter(programme=programme)).count()
+    completed = (
+        participations.filter(cohort__programme=programme, completed_on__isnull=False)
+        .order_by()
+        .values("cohort__module__code")
+        .annotate(n=Count("pk"))
+    )
+    by_code = {row["cohort__module__code"]: row["n"] for row in completed}
+    result = []
+    for target in targets:
+        if target.kind == TargetKind.ENROLMENTS:
+            actual = enrolled_count
+        elif target.module is not None:
+            actual = by_code.get(target.module.code, 0)
+        else:
+            actual = sum(by_code.values())
+        result.append(TargetProgress(target, actual))
+    return result
+
+
+def enrolment_series(programme: Programme, enrolments: QuerySet[Enrolment]) -> dict[str, Any]:
+    """Cumulative enrolments by month, with the enrolment targets, for the programme chart."""
+    rows = (
+        enrolled(enrolments.filter(programme=programme))
+        .annotate(month=TruncMonth("enrolled_on"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    months: list[str] = []
+    cumulative: list[int] = []
+    total = 0
+    for row in rows:
+        total += row["n"]
+        month = row["month"]
+        months.append(f"{month:%Y-%m}")
+        cumulative.append(total)
+    targets: list[dict[str, Any]] = [
+        {"month": f"{t.due_on:%Y-%m}", "value": t.value}
+        for t in programme.targets.filter(kind=TargetKind.ENROLMENTS).order_by("due_on")
+    ]
+    for target in targets:
+        if target["month"] not in months:
+            months.append(target["month"])
+    months.sort()
+    # Carry the cumulative count forward over months that only carry a target.
+    series, last, counts = [], 0, dict(zip([f"{r['month']:%Y-%m}" for r in rows], cumulative, strict=False))
+    for month in months:
+        last = counts.get(month, last)
+        series.append(last)
+    return {
+        "months": months,
+        "enrolled": series,
+        "targets": targets,
+        "labels": {"enrolled": _("Enterprises enrolled"), "target": _("Target")},
+    }
+
+
+@dataclass(frozen=True)
+class ProgrammeNumbers:
+    enrolled: int
+    dropped: int
+    cohorts: int
+    sessions: int
+    completions: int
+    participants: Mix
+    satisfaction: Satisfaction
+    visits_done: int
+    visits_planned: int
+
+
+def programme_numbers(programme: Programme, user: Any) -> ProgrammeNumbers:
+    """The programme's headline numbers, each counted inside the user's scope."""
+    from scorehub.core.scoping import Action
+
+    enrolments = Enrolment.objects.visible_to(user, Action.VIEW).filter(programme=programme)
+    counts = enrolments.aggregate(
+        enrolled=Count("pk", filter=~Q(status=EnrolmentStatus.DROPPED)),
+        dropped=Count("pk", filter=Q(status=EnrolmentStatus.DROPPED)),
+    )
+    from .models import Cohort
+
+    cohorts = Cohort.objects.visible_to(user, Action.VIEW).filter(programme=programme)
+    sessions = ClassroomSession.objects.visible_to(user, Action.VIEW).filter(cohort__programme=programme)
+    visits = Visit.objects.visible_to(user, Action.VIEW).filter(participation__cohort__programme=programme)
+    visit_counts = visits.aggregate(
+        done=Count("pk", filter=Q(status=VisitStatus.DONE)),
+        planned=Count("pk", filter=~Q(status=VisitStatus.CANCELLED)),
+    )
+    return ProgrammeNumbers(
+        enrolled=counts["enrolled"],
+        dropped=counts["dropped"],
+        cohorts=cohorts.count(),
+        sessions=sessions.count(),
+        completions=CohortEnterprise.objects.visible_to(user, Action.VIEW)
+        .filter(cohort__programme=programme, completed_on__isnull=False)
+        .count(),
+        participants=participant_mix(
+            Participant.objects.visible_to(user, Action.VIEW).filter(session__cohort__programme=programme)
+        ),
+        satisfaction=satisfaction(
+            SurveyResponse.objects.visible_to(user, Action.VIEW).filter(session__cohort__programme=programme)
+        ),
+        visits_done=visit_counts["done"],
+        visits_planned=visit_counts["planned"],
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The improvement team
+
+
+@dataclass(frozen=True)
+class TeamWarnings:
+    no_workers: bool
+    no_women: bool
+    no_managers: bool
+
+    @property
+    def any(self) -> bool:
+        return self.no_workers or self.no_women or self.no_managers
+
+
+def team_warnings(members: QuerySet[TeamMember]) -> TeamWarnings:
+    current = members.filter(left_on__isnull=True)
+    mix = participant_mix(current)
+    return TeamWarnings(no_workers=mix.workers == 0, no_women=mix.women == 0, no_managers=mix.total - mix.workers == 0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Indicators (see scorehub/training/indicators.py)
+
+
+def indicator_values(*, enterprises: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The training indicators for a set of enterprises and an inclusive period (constant queries)."""
+    enterprise_ids = enterprises.values("pk")
+    enrolments = Enrolment.objects.filter(enterprise__in=enterprise_ids)
+    enrolled_in_period = enrolled(enrolments).filter(enrolled_on__range=(start, end))
+    enrolled_by_end = enrolled(enrolments).filter(enrolled_on__lte=end)
+    programme_ids = enrolled_by_end.values("programme_id")
+    # The enrolment target of each programme these enterprises are in: the first target due on or after the
+    # period's end, or else the last one (one row per programme).
+    targets = ProgrammeTarget.objects.filter(programme_id__in=programme_ids, kind=TargetKind.ENROLMENTS)
+    target_total = 0
+    by_programme: dict[int, tuple[dt.date, int]] = {}
+    for programme_id, due_on, value in targets.order_by("due_on").values_list("programme_id", "due_on", "value"):
+        chosen = by_programme.get(programme_id)
+        if chosen is None or chosen[0] < end:
+            by_programme[programme_id] = (due_on, value)
+    target_total = sum(value for _due, value in by_programme.values())
+    enrolled_in_targeted = enrolled_by_end.filter(programme_id__in=list(by_programme)).count()
+
+    completions = CohortEnterprise.objects.filter(enterprise__in=enterprise_ids, completed_on__range=(start, end))
+    participants = Participant.objects.filter(enterprise__in=enterprise_ids, session__starts_on__range=(start, end))
+    mix = participant_mix(participants)
+    session_ids = participants.values("session_id")
+    sessions = ClassroomSession.objects.filter(pk__in=session_ids).count()
+    responses = satisfaction(SurveyResponse.objects.filter(session_id__in=session_ids))
+    visits = Visit.objects.filter(enterprise__in=enterprise_ids).exclude(status=VisitStatus.CANCELLED)
+    visit_counts = visits.aggregate(
+        planned=Count("pk", filter=Q(planned_on__range=(start, end))),
+        done=Count("pk", filter=Q(status=VisitStatus.DONE, done_on__range=(start, end))),
+        done_of_planned=Count("pk", filter=Q(planned_on__range=(start, end), status=VisitStatus.DONE)),
+    )
+    return {
+        "enrolled": enrolled_in_period.count(),
+        "enrolment_target": target_total if by_programme else None,
+        "enrolment_vs_target": rate(enrolled_in_targeted, target_total),
+        "module_completions": completions.count(),
+        "certificates": Certificate.objects.filter(
+            enterprise__in=enterprise_ids, issued_on__range=(start, end), revoked_on__isnull=True
+        ).count(),
+        "sessions": sessions,
+        "participants": mix.total,
+        "participants_worker_share": mix.worker_share,
+        "participants_women_share": mix.women_share,
+        "satisfaction_rate": responses.rate,
+        "visits_planned": visit_counts["planned"],
+        "visits_done": visit_counts["done"],
+        "visits_done_rate": rate(visit_counts["done_of_planned"], visit_counts["planned"]),
+    }
+
+
+def upcoming_and_overdue(visits: QuerySet[Visit], today: dt.date, days: int = 60) -> dict[str, list[Visit]]:
+    base = visits.select_related("enterprise", "participation__cohort__module", "inspector").prefetch_related(
+        "consultants"
+    )
+    return {
+        "overdue": list(base.overdue(today).order_by("planned_on")),  # type: ignore[attr-defined]
+        "upcoming": list(base.upcoming(today, days).order_by("planned_on")),  # type: ignore[attr-defined]
+    }
