@@ -147,6 +147,11 @@ def scope_for(user: AnyUser) -> Scope:
     return scope
 
 
+def is_programme_admin(user: AnyUser) -> bool:
+    """The programme office: the only people who keep the programme-wide catalogues (modules, KPIs, ...)."""
+    return scope_for(user).reaches_everything(Action.MANAGE, frozenset({Role.PROGRAMME_ADMIN}))
+
+
 def forget_scope(user: AnyUser) -> None:
     """Drop the cached scope (after memberships, assignments or consents change)."""
     if hasattr(user, _SCOPE_CACHE_ATTR):

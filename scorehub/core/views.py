@@ -25,7 +25,7 @@ from django_tables2.export import ExportMixin
 
 from .exporting import SpreadsheetExport
 from .registry import registry
-from .scoping import Action, OutOfScope, is_visible, scope_for
+from .scoping import Action, OutOfScope, is_programme_admin, is_visible, scope_for
 
 
 class ScopedViewMixin:
@@ -169,9 +169,13 @@ class ScopedFormView(ScopedViewMixin, FormView):  # type: ignore[type-arg]
     success_message: ClassVar[Any] = _("Saved.")
     title: ClassVar[Any] = ""
     object: models.Model | None = None
+    # A form for a programme-wide catalogue (modules, KPIs, ...) that only the programme office keeps.
+    requires_programme_admin: ClassVar[bool] = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Someone who holds the action nowhere gets the same answer as for a missing page.
+        if self.requires_programme_admin and not is_programme_admin(request.user):
+            raise OutOfScope
         if not scope_for(request.user).can_anywhere(self.scope_action):
             raise OutOfScope
         self.object = self.get_object_or_none()

@@ -618,11 +618,7 @@ class PracticeListView(_CatalogueListView):
 
 class _CatalogueFormView(ScopedFormView):
     scope_action = Action.MANAGE
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not scope_for(request.user).reaches_everything(Action.MANAGE):
-            raise OutOfScope
-        return super().dispatch(request, *args, **kwargs)
+    requires_programme_admin = True
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()

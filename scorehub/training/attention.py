@@ -68,8 +68,9 @@ def overdue_plan_items(request: HttpRequest) -> list[AttentionItem]:
 
 def certifications_to_approve(request: HttpRequest) -> list[AttentionItem]:
     """The programme office: recommended certification steps and accreditations to approve."""
+    from scorehub.core.scoping import is_programme_admin
+
     from .models import ProviderAccreditation, TrainerCertification
-    from .services import is_programme_admin
 
     if not is_programme_admin(request.user):
         return []

@@ -28,7 +28,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scorehub.accounts.models import Membership, Organisation, OrganisationKind, ProviderAssignment
-from scorehub.core.scoping import Action, OutOfScope, Role, ensure_visible, forget_scope, is_visible, scope_for
+from scorehub.core.scoping import (
+    Action,
+    OutOfScope,
+    Role,
+    ensure_visible,
+    forget_scope,
+    is_programme_admin,
+    is_visible,
+    scope_for,
+)
 from scorehub.core.services import audited_write
 from scorehub.enterprises.models import Enterprise
 
@@ -89,10 +98,6 @@ def ensure_any(obj: models.Model, actor: Any, *actions: str) -> str:
         if is_visible(obj, actor, action):
             return action
     raise OutOfScope
-
-
-def is_programme_admin(actor: Any) -> bool:
-    return scope_for(actor).reaches_everything(Action.MANAGE, frozenset({Role.PROGRAMME_ADMIN}))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
-from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, is_visible, scope_for
+from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, is_programme_admin, is_visible, scope_for
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView, ScopedViewMixin
 from scorehub.enterprises.models import Enterprise
 
@@ -104,7 +104,7 @@ class ActionChoice:
     requires_programme_admin: ClassVar[bool] = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.requires_programme_admin and not services.is_programme_admin(request.user):
+        if self.requires_programme_admin and not is_programme_admin(request.user):
             raise OutOfScope
         if self.scope_actions:
             scope = scope_for(request.user)
@@ -1574,7 +1574,7 @@ class TrainerListView(ScopedListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        if not services.is_programme_admin(self.request.user):
+        if not is_programme_admin(self.request.user):
             context["create_url_name"] = None
         return context
 
@@ -1601,7 +1601,7 @@ class TrainerDetailView(ScopedDetailView):
                 (c, c.module.code in expert_codes and trainer.user_id != user.pk and c.next_status is not None)
                 for c in certifications
             ],
-            is_admin=services.is_programme_admin(user),
+            is_admin=is_programme_admin(user),
             satisfaction=selectors.rate(trainer.satisfied_count, trainer.response_count),
             sessions=ClassroomSession.objects.visible_to(user)
             .filter(trainers=trainer.user)
@@ -1678,7 +1678,7 @@ class AccreditationListView(ScopedListView):
     def get_table_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_table_kwargs()
         user: Any = self.request.user
-        kwargs["is_admin"] = services.is_programme_admin(user)
+        kwargs["is_admin"] = is_programme_admin(user)
         kwargs["expert_codes"] = set(
             TrainerCertification.objects.filter(trainer__user=user, status="expert").values_list(
                 "module__code", flat=True
@@ -1688,7 +1688,7 @@ class AccreditationListView(ScopedListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        if not services.is_programme_admin(self.request.user):
+        if not is_programme_admin(self.request.user):
             context["create_url_name"] = None
         return context
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def open_session():
-    return ClassroomSession.objects.get(survey_token=SAMPLES["token"]())
+    return ClassroomSession.objects.get(survey_token=SAMPLES["training:survey"]()["token"])
 
 
 def answer(**overrides):
