@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from scorehub.indicators.base import IndicatorSpec, Number, Period, Sentence, Unit
+from scorehub.indicators.base import Grouping, IndicatorSpec, Number, Period, Sentence, Unit
 
-from .selectors import safety_numbers
+from .selectors import grouped_safety_numbers, safety_numbers
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -115,5 +115,18 @@ SENTENCES = [
 
 def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Number | None]:
     """One value per indicator code; the baseline is the period of the same length just before."""
-    numbers = safety_numbers(enterprises, period)
+    return _coded(safety_numbers(enterprises, period))
+
+
+def compute_groups(
+    *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
+) -> dict[str, dict[str, Number | None]]:
+    """The same numbers per child region or enterprise, one query per table however many groups.
+    Nothing of safety is drawn month by month (no indicator is a trend), so months have no groups."""
+    if grouping.kind == "month":
+        return {}
+    return {key: _coded(numbers) for key, numbers in grouped_safety_numbers(enterprises, period, grouping).items()}
+
+
+def _coded(numbers: dict[str, Any]) -> dict[str, Number | None]:
     return {spec.code: numbers[spec.code.removeprefix("safety.")] for spec in INDICATORS}

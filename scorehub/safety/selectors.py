@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +35,7 @@ from .models import (
 
 if TYPE_CHECKING:
     from scorehub.enterprises.models import Enterprise
-    from scorehub.indicators.base import Period
+    from scorehub.indicators.base import Grouping, Period
 
 
 def percent_change(current: float | int, baseline: float | int) -> float | None:
@@ -54,38 +54,72 @@ def _reference_day(period: Period) -> dt.date:
 # --------------------------------------------------------------------------------------------------
 
 
-def check_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, int]:
-    """Checks by kind in the period, failed items, and inspections against the baseline period."""
-    checks = SafetyCheck.objects.filter(enterprise__in=enterprises)
-    in_period = Q(checked_on__gte=period.start, checked_on__lte=period.end)
+#: The key of the single group of an ungrouped computation.
+WHOLE = ""
+
+
+def _key(grouping: Grouping | None, enterprise_path: str) -> Any:
+    """The group key of a record that reaches its enterprise through ``enterprise_path`` (None: no groups)."""
+    return None if grouping is None else grouping.enterprise_key(enterprise_path)
+
+
+def _by_group(queryset: QuerySet[Any], key: Any, **aggregates: Any) -> dict[str, dict[str, Any]]:
+    """``aggregates`` of ``queryset`` per value of the ORM expression ``key`` (one query), or over the
+    whole queryset under :data:`WHOLE` when ``key`` is None.  Groups without rows are missing."""
+    if key is None:
+        return {WHOLE: queryset.aggregate(**aggregates)}
+    rows = queryset.annotate(group=key).values("group").annotate(**aggregates).order_by()
+    return {str(row.pop("group")): row for row in rows}
+
+
+def check_numbers(
+    enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None = None
+) -> dict[str, dict[str, Any]]:
+    """Checks by kind in the period, failed items, and inspections against the baseline period, per
+    group of ``grouping`` (child region or enterprise; None: the whole scope under :data:`WHOLE`)."""
     baseline = period.previous()
+    in_period = Q(checked_on__gte=period.start, checked_on__lte=period.end)
     in_baseline = Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)
-    by_kind = dict(
-        checks.filter(in_period).order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    is_inspection = Q(kind__in=INSPECTION_KINDS)
+    checks = SafetyCheck.objects.filter(enterprise__in=enterprises).filter(in_period | in_baseline)
+    counts = _by_group(
+        checks,
+        _key(grouping, "enterprise"),
+        **{f"checks_{kind}": Count("pk", filter=in_period & Q(kind=kind)) for kind in CheckKind.values},
+        inspections=Count("pk", filter=in_period & is_inspection),
+        inspections_baseline=Count("pk", filter=in_baseline & is_inspection),
     )
-    inspections = checks.filter(kind__in=INSPECTION_KINDS).aggregate(
-        current=Count("pk", filter=in_period), baseline=Count("pk", filter=in_baseline)
+    failed = _by_group(
+        CheckResult.objects.filter(
+            check_record__enterprise__in=enterprises,
+            check_record__checked_on__gte=period.start,
+            check_record__checked_on__lte=period.end,
+            outcome=Outcome.FAIL,
+        ),
+        _key(grouping, "check_record__enterprise"),
+        items_failed=Count("pk"),
     )
-    failed = CheckResult.objects.filter(
-        check_record__enterprise__in=enterprises,
-        check_record__checked_on__gte=period.start,
-        check_record__checked_on__lte=period.end,
-        outcome=Outcome.FAIL,
-    ).count()
-    result = {f"checks_{kind}": by_kind.get(kind, 0) for kind in CheckKind.values}
-    result.update(
-        checks=sum(by_kind.values()),
-        items_failed=failed,
-        inspections=inspections["current"],
-        inspections_baseline=inspections["baseline"],
-    )
+    result: dict[str, dict[str, Any]] = {}
+    for group in set(counts) | set(failed):
+        values = {name: count or 0 for name, count in counts.get(group, {}).items()}
+        values.setdefault("inspections", 0)
+        values.setdefault("inspections_baseline", 0)
+        for kind in CheckKind.values:
+            values.setdefault(f"checks_{kind}", 0)
+        values["checks"] = sum(values[f"checks_{kind}"] for kind in CheckKind.values)
+        values["items_failed"] = failed.get(group, {}).get("items_failed") or 0
+        values["inspections_change"] = percent_change(values["inspections"], values["inspections_baseline"])
+        result[group] = values
     return result
 
 
-def hazard_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:
+def hazard_numbers(
+    enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None = None
+) -> dict[str, dict[str, Any]]:
     """Hazards found / rectified / verified / overdue by class, the rectification rate and the median
-    number of days to rectify, for hazards of the period (as they stood at its end)."""
+    number of days to rectify, for hazards of the period (as they stood at its end), per group."""
     day = _reference_day(period)
+    key = _key(grouping, "enterprise")
     hazards = Hazard.objects.filter(enterprise__in=enterprises)
     found = Q(found_on__gte=period.start, found_on__lte=period.end)
     rectified_by_day = Q(rectified_on__isnull=False, rectified_on__lte=day)
@@ -102,42 +136,56 @@ def hazard_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[st
         )
         aggregates[f"overdue_{cls}"] = Count("pk", filter=is_cls & overdue)
     aggregates["found_and_rectified"] = Count("pk", filter=found & rectified_by_day)
-    counts = hazards.aggregate(**aggregates)
-    durations = [
-        (rectified - found_on).days  # type: ignore[operator]
-        for found_on, rectified in hazards.filter(found & rectified_by_day).values_list("found_on", "rectified_on")
-    ]
-    result: dict[str, Any] = {}
-    for stage in ("found", "rectified", "verified", "overdue"):
-        general, major = counts[f"{stage}_general"], counts[f"{stage}_major"]
-        result[f"hazards_{stage}"] = general + major
-        result[f"hazards_{stage}_general"] = general
-        result[f"hazards_{stage}_major"] = major
-    found_total = result["hazards_found"]
-    result["hazards_found_rectified"] = counts["found_and_rectified"]
-    result["rectification_rate"] = counts["found_and_rectified"] / found_total if found_total else None
-    result["median_days_to_rectify"] = statistics.median(durations) if durations else None
+    counts = _by_group(hazards, key, **aggregates)
+    durations: dict[str, list[int]] = {}
+    rectified = hazards.filter(found & rectified_by_day)
+    group_key = Value(WHOLE, output_field=CharField()) if key is None else key
+    pairs = rectified.annotate(group=group_key).values_list("group", "found_on", "rectified_on").order_by()
+    for group, found_on, done in pairs:
+        # ``done`` is never None: only rectified hazards are read.
+        durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
+    result: dict[str, dict[str, Any]] = {}
+    for group, row in counts.items():
+        values: dict[str, Any] = {}
+        for stage in ("found", "rectified", "verified", "overdue"):
+            general, major = row[f"{stage}_general"] or 0, row[f"{stage}_major"] or 0
+            values[f"hazards_{stage}"] = general + major
+            values[f"hazards_{stage}_general"] = general
+            values[f"hazards_{stage}_major"] = major
+        found_total = values["hazards_found"]
+        found_and_rectified = row["found_and_rectified"] or 0
+        values["hazards_found_rectified"] = found_and_rectified
+        values["rectification_rate"] = found_and_rectified / found_total if found_total else None
+        days = durations.get(group)
+        values["median_days_to_rectify"] = statistics.median(days) if days else None
+        result[group] = values
     return result
 
 
-def accident_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:
-    """Accidents (near misses apart), people affected and days lost, against the baseline period."""
+def accident_numbers(
+    enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None = None
+) -> dict[str, dict[str, Any]]:
+    """Accidents (near misses apart), people affected and days lost, against the baseline period, per group."""
     baseline = period.previous()
     in_period = Q(occurred_on__gte=period.start, occurred_on__lte=period.end)
     in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
-    accidents = Accident.objects.filter(enterprise__in=enterprises)
-    counts = accidents.aggregate(
-        current=Count("pk", filter=in_period & Q(severity__in=ACCIDENT_SEVERITIES)),
-        baseline=Count("pk", filter=in_baseline & Q(severity__in=ACCIDENT_SEVERITIES)),
+    accidents = Accident.objects.filter(enterprise__in=enterprises).filter(in_period | in_baseline)
+    counts = _by_group(
+        accidents,
+        _key(grouping, "enterprise"),
+        accidents=Count("pk", filter=in_period & Q(severity__in=ACCIDENT_SEVERITIES)),
+        accidents_baseline=Count("pk", filter=in_baseline & Q(severity__in=ACCIDENT_SEVERITIES)),
         near_misses=Count("pk", filter=in_period & Q(severity="near_miss")),
-        recordable=Count("pk", filter=in_period & Q(severity__in=RECORDABLE_SEVERITIES)),
+        accidents_recordable=Count("pk", filter=in_period & Q(severity__in=RECORDABLE_SEVERITIES)),
     )
-    days = AffectedPerson.objects.filter(accident__enterprise__in=enterprises).aggregate(
-        current=Coalesce(
+    days = _by_group(
+        AffectedPerson.objects.filter(accident__enterprise__in=enterprises),
+        _key(grouping, "accident__enterprise"),
+        lost_current=Coalesce(
             Sum("days_lost", filter=Q(accident__occurred_on__gte=period.start, accident__occurred_on__lte=period.end)),
             0,
         ),
-        baseline=Coalesce(
+        lost_baseline=Coalesce(
             Sum(
                 "days_lost",
                 filter=Q(accident__occurred_on__gte=baseline.start, accident__occurred_on__lte=baseline.end),
@@ -145,26 +193,66 @@ def accident_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[
             0,
         ),
     )
-    return {
-        "accidents": counts["current"],
-        "accidents_baseline": counts["baseline"],
-        "accidents_change": percent_change(counts["current"], counts["baseline"]),
-        "near_misses": counts["near_misses"],
-        "accidents_recordable": counts["recordable"],
-        "days_lost": days["current"],
-        "days_lost_baseline": days["baseline"],
-        "days_lost_change": percent_change(days["current"], days["baseline"]),
-    }
+    result: dict[str, dict[str, Any]] = {}
+    for group in set(counts) | set(days):
+        values = {name: count or 0 for name, count in counts.get(group, {}).items()}
+        for name in ("accidents", "accidents_baseline", "near_misses", "accidents_recordable"):
+            values.setdefault(name, 0)
+        lost = days.get(group, {})
+        values["days_lost"] = lost.get("lost_current") or 0
+        values["days_lost_baseline"] = lost.get("lost_baseline") or 0
+        values["accidents_change"] = percent_change(values["accidents"], values["accidents_baseline"])
+        values["days_lost_change"] = percent_change(values["days_lost"], values["days_lost_baseline"])
+        result[group] = values
+    return result
 
 
 def safety_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:
     """Every number of the app for a scope and a period (the indicator layer reads this)."""
-    result: dict[str, Any] = {}
-    result.update(check_numbers(enterprises, period))
-    result["inspections_change"] = percent_change(result["inspections"], result["inspections_baseline"])
-    result.update(hazard_numbers(enterprises, period))
-    result.update(accident_numbers(enterprises, period))
+    return grouped_safety_numbers(enterprises, period, None).get(WHOLE) or empty_numbers()
+
+
+def grouped_safety_numbers(
+    enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None
+) -> dict[str, dict[str, Any]]:
+    """:func:`safety_numbers` per child region or enterprise: one query per table, whatever the number
+    of groups.  Groups without any record are missing (their numbers are those of :func:`empty_numbers`)."""
+    parts = [
+        check_numbers(enterprises, period, grouping),
+        hazard_numbers(enterprises, period, grouping),
+        accident_numbers(enterprises, period, grouping),
+    ]
+    result: dict[str, dict[str, Any]] = {}
+    for group in {g for part in parts for g in part}:
+        values = empty_numbers()
+        for part in parts:
+            values.update(part.get(group, {}))
+        result[group] = values
     return result
+
+
+def empty_numbers() -> dict[str, Any]:
+    """The numbers of a scope or group without a single record."""
+    values: dict[str, Any] = dict.fromkeys(
+        [f"checks_{kind}" for kind in CheckKind.values]
+        + ["checks", "items_failed", "inspections", "inspections_baseline"]
+        + [
+            f"hazards_{stage}{cls}"
+            for stage in ("found", "rectified", "verified", "overdue")
+            for cls in ("", "_general", "_major")
+        ]
+        + ["hazards_found_rectified", "accidents", "accidents_baseline", "near_misses", "accidents_recordable"]
+        + ["days_lost", "days_lost_baseline"],
+        0,
+    )
+    values.update(
+        rectification_rate=None,
+        median_days_to_rectify=None,
+        inspections_change=None,
+        accidents_change=None,
+        days_lost_change=None,
+    )
+    return values
 
 
 @dataclass

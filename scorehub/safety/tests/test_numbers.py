@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scorehub.enterprises.models import Enterprise
-from scorehub.indicators.base import Period
+from scorehub.indicators.base import Grouping, Period
 from scorehub.safety import indicators, selectors
 from scorehub.safety.models import (
     Accident,
@@ -128,6 +128,30 @@ def test_indicators_take_a_constant_number_of_queries(period):
         with CaptureQueriesContext(connection) as ctx:
             indicators.compute(enterprises=Enterprise.objects.filter(region__code__startswith=prefix), period=period)
         assert len(ctx.captured_queries) <= 8
+
+
+@pytest.mark.parametrize(("kind", "length"), [("region", 6), ("region", 4), ("enterprise", 0)])
+def test_grouped_numbers_equal_each_group_computed_alone(period, kind, length):
+    """Child regions and the enterprise table read one grouped query per table; every group's numbers,
+    all of them, must be those of the group computed on its own."""
+    everything = Enterprise.objects.all()
+    grouping = Grouping(kind, length)
+    with CaptureQueriesContext(connection) as ctx:
+        grouped = indicators.compute_groups(enterprises=everything, period=period, grouping=grouping)
+    assert len(ctx.captured_queries) <= 8
+    assert grouped
+    for enterprise in everything:
+        key = str(enterprise.pk) if kind == "enterprise" else enterprise.region_id[:length]
+        members = (
+            everything.filter(pk=enterprise.pk)
+            if kind == "enterprise"
+            else everything.filter(region__code__startswith=key)
+        )
+        alone = indicators.compute(enterprises=members, period=period)
+        if key in grouped:
+            assert grouped[key] == alone, key
+        else:  # a group without records: nothing but zeros and empty rates
+            assert all(value in (0, None) for value in alone.values()), key
 
 
 def test_the_report_tells_the_safety_numbers_in_sentences(persona, period):
