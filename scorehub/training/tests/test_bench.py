@@ -125,3 +125,32 @@ def test_the_bench_finds_the_api_equal_to_the_floor(bench_world):
     )
     assert measured.exact, measured.mismatches
     assert "training" in measured.floor_by_source
+
+
+def _filled(values: dict, codes: set[str]) -> dict:
+    """A group's values with the codes it lacks: counts 0, rates and targets None (as the layer fills them)."""
+    counted = {"enrolled", "module_completions", "certificates", "sessions", "participants", "visits_planned"}
+    return {c: values.get(c, 0 if c.split(".", 1)[1] in counted | {"visits_done"} else None) for c in codes}
+
+
+@pytest.mark.parametrize(
+    "grouping", [Grouping("region", 4), Grouping("region", 6), Grouping("enterprise"), Grouping("month")]
+)
+def test_the_grouped_computation_equals_the_floor_and_each_group_alone(bench_world, grouping):
+    from scorehub.training import indicators
+
+    scope = resolve_scope(User.objects.get(username="bench_province"), "region:330000")
+    period = default_period()
+    grouped = indicators.compute_groups(enterprises=scope.enterprises, period=period, grouping=grouping)
+    floor = _floor(scope, period, grouping)
+    assert len(grouped) > 3
+    codes = {code for values in [*grouped.values(), *floor.values()] for code in values}
+    if grouping.kind == "month":
+        assert "training.enrolment_target" not in codes
+    for group in set(grouped) | set(floor):
+        assert _filled(grouped.get(group, {}), codes) == _filled(floor.get(group, {}), codes), group
+    if grouping.kind == "region":
+        for group, values in grouped.items():
+            inside = scope.enterprises.filter(region__code__startswith=group)
+            alone = indicators.compute(enterprises=inside, period=period)
+            assert values == {code: alone[code] for code in values}, group
