@@ -119,6 +119,8 @@ class IndicatorSpec:
     headline: bool = False
     #: Drawn as a monthly trend.  Only additive values (counts, money) make sense month by month.
     trend: bool = False
+    #: A count that is 0 for a group without records (most); False for one that has no value then (a target).
+    zero_when_empty: bool = True
 
 
 @dataclass(frozen=True)

@@ -236,17 +236,17 @@ def plugged_scope_kinds() -> dict[str, ScopeKind]:
     return kinds
 
 
-def _resolve_plugged(user: Any, kind: ScopeKind, ident: str) -> AnalysisScope:
+def _resolve_plugged(user: Any, kind: ScopeKind, ident: str, *, with_children: bool = True) -> AnalysisScope:
     definition: ScopeDefinition = kind.resolve(user, ident)
     visible = visible_enterprises(user)
     children = [
         ChildScope(key, label, key, enterprises=_plugged_enterprises(user, key))
-        for key, label in definition.children or []
+        for key, label in (definition.children or [] if with_children else [])
     ]
     crumbs = _breadcrumbs(user, None)
     if definition.parent:
         try:
-            parent = resolve_scope(user, definition.parent)
+            parent = _resolve_parent(user, definition.parent)
             crumbs = [*parent.breadcrumbs, (parent.label, parent.key)]
         except OutOfScope:
             pass
@@ -262,11 +262,28 @@ def _resolve_plugged(user: Any, kind: ScopeKind, ident: str) -> AnalysisScope:
     )
 
 
+def _resolve_parent(user: Any, key: str) -> AnalysisScope:
+    """The scope above a plugged one, for the breadcrumbs only: a plugged parent (the programme of a
+    cohort) is resolved without its children, whose own parent is the scope being resolved."""
+    kind, _sep, ident = key.partition(":")
+    plugged = plugged_scope_kinds().get(kind)
+    if plugged is None or not ident:
+        return resolve_scope(user, key)
+    return _resolve_plugged(user, plugged, ident, with_children=False)
+
+
 def _plugged_enterprises(user: Any, key: str) -> QuerySet[Enterprise] | None:
+    """A child's enterprises, visible ones only; a plugged child is asked for its enterprises alone
+    (resolving it whole would resolve its parent, the scope being resolved, again)."""
+    kind, _sep, ident = key.partition(":")
+    plugged = plugged_scope_kinds().get(kind)
     try:
-        return resolve_scope(user, key).enterprises
+        if plugged is None or not ident:
+            return resolve_scope(user, key).enterprises
+        definition = plugged.resolve(user, ident)
     except OutOfScope:
         return None
+    return visible_enterprises(user).filter(pk__in=definition.enterprises.values("pk"))
 
 
 def resolve_scope(user: Any, key: str | None) -> AnalysisScope:

@@ -8,6 +8,7 @@ queries whatever the number of rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -497,6 +498,18 @@ def team_warnings(members: QuerySet[TeamMember]) -> TeamWarnings:
 # Indicators (see scorehub/training/indicators.py)
 
 
+def enrolment_targets_at(programme_ids: Any, end: dt.date) -> dict[int, int]:
+    """The enrolment target of each programme that applies at ``end``: the first one due on or after it,
+    or else the last one (programmes without an enrolment target are missing)."""
+    targets = ProgrammeTarget.objects.filter(programme_id__in=programme_ids, kind=TargetKind.ENROLMENTS)
+    by_programme: dict[int, tuple[dt.date, int]] = {}
+    for programme_id, due_on, value in targets.order_by("due_on").values_list("programme_id", "due_on", "value"):
+        chosen = by_programme.get(programme_id)
+        if chosen is None or chosen[0] < end:
+            by_programme[programme_id] = (due_on, value)
+    return {programme_id: value for programme_id, (_due, value) in by_programme.items()}
+
+
 def indicator_values(*, enterprises: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, Any]:
     """The training indicators for a set of enterprises and an inclusive period (constant queries)."""
     enterprise_ids = enterprises.values("pk")
@@ -504,16 +517,8 @@ def indicator_values(*, enterprises: QuerySet[Any], start: dt.date, end: dt.date
     enrolled_in_period = enrolled(enrolments).filter(enrolled_on__range=(start, end))
     enrolled_by_end = enrolled(enrolments).filter(enrolled_on__lte=end)
     programme_ids = enrolled_by_end.values("programme_id")
-    # The enrolment target of each programme these enterprises are in: the first target due on or after the
-    # period's end, or else the last one (one row per programme).
-    targets = ProgrammeTarget.objects.filter(programme_id__in=programme_ids, kind=TargetKind.ENROLMENTS)
-    target_total = 0
-    by_programme: dict[int, tuple[dt.date, int]] = {}
-    for programme_id, due_on, value in targets.order_by("due_on").values_list("programme_id", "due_on", "value"):
-        chosen = by_programme.get(programme_id)
-        if chosen is None or chosen[0] < end:
-            by_programme[programme_id] = (due_on, value)
-    target_total = sum(value for _due, value in by_programme.values())
+    by_programme = enrolment_targets_at(programme_ids, end)
+    target_total = sum(by_programme.values())
     enrolled_in_targeted = enrolled_by_end.filter(programme_id__in=list(by_programme)).count()
 
     completions = CohortEnterprise.objects.filter(enterprise__in=enterprise_ids, completed_on__range=(start, end))
@@ -555,3 +560,123 @@ def upcoming_and_overdue(visits: QuerySet[Visit], today: dt.date, days: int = 60
         "overdue": list(base.overdue(today).order_by("planned_on")),  # type: ignore[attr-defined]
         "upcoming": list(base.upcoming(today, days).order_by("planned_on")),  # type: ignore[attr-defined]
     }
+
+
+#: Indicators that are not split by month (a programme's target is not a monthly amount).
+NOT_MONTHLY = frozenset({"enrolment_target", "enrolment_vs_target"})
+
+
+def grouped_indicator_values(
+    *, enterprises: QuerySet[Any], start: dt.date, end: dt.date, grouping: Any, wanted: frozenset[str]
+) -> dict[str, dict[str, Any]]:
+    """The indicators named in ``wanted`` per group of ``grouping`` (child region, enterprise or month), each
+    group's values being those :func:`indicator_values` gives for that group alone.  One grouped query per
+    table asked for; groups without records are missing."""
+    from scorehub.indicators.base import month_key
+
+    by_month = grouping.kind == "month"
+    if by_month:
+        wanted = wanted - NOT_MONTHLY
+
+    def key(enterprise_path: str, day: str) -> Any:
+        return TruncMonth(day) if by_month else grouping.enterprise_key(enterprise_path)
+
+    def name(group: Any) -> str:
+        if not by_month:
+            return str(group)
+        return month_key(group.date() if isinstance(group, dt.datetime) else group)
+
+    def grouped(queryset: QuerySet[Any], group: Any, **aggregates: Any) -> list[dict[str, Any]]:
+        return list(queryset.annotate(group=group).values("group").annotate(**aggregates).order_by())
+
+    enterprise_ids = enterprises.values("pk")
+    result: dict[str, dict[str, Any]] = defaultdict(dict)
+    enrolments = enrolled(Enrolment.objects.filter(enterprise__in=enterprise_ids))
+    if "enrolled" in wanted:
+        in_period = enrolments.filter(enrolled_on__range=(start, end))
+        for row in grouped(in_period, key("enterprise", "enrolled_on"), n=Count("pk")):
+            result[name(row["group"])]["enrolled"] = row["n"]
+    if wanted & NOT_MONTHLY:
+        by_end = enrolments.filter(enrolled_on__lte=end)
+        rows = list(
+            by_end.annotate(group=key("enterprise", "enrolled_on"))
+            .values("group", "programme_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        targets = enrolment_targets_at({row["programme_id"] for row in rows}, end)
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for row in rows:
+            if row["programme_id"] in targets:
+                sums[name(row["group"])][0] += targets[row["programme_id"]]
+                sums[name(row["group"])][1] += row["n"]
+        for group, (target, enrolled_count) in sums.items():
+            result[group]["enrolment_target"] = target
+            result[group]["enrolment_vs_target"] = rate(enrolled_count, target)
+    if "module_completions" in wanted:
+        completions = CohortEnterprise.objects.filter(enterprise__in=enterprise_ids, completed_on__range=(start, end))
+        for row in grouped(completions, key("enterprise", "completed_on"), n=Count("pk")):
+            result[name(row["group"])]["module_completions"] = row["n"]
+    if "certificates" in wanted:
+        certificates = Certificate.objects.filter(
+            enterprise__in=enterprise_ids, issued_on__range=(start, end), revoked_on__isnull=True
+        )
+        for row in grouped(certificates, key("enterprise", "issued_on"), n=Count("pk")):
+            result[name(row["group"])]["certificates"] = row["n"]
+    participants = Participant.objects.filter(enterprise__in=enterprise_ids, session__starts_on__range=(start, end))
+    participant_key = key("enterprise", "session__starts_on")
+    if wanted & {"participants", "participants_worker_share", "participants_women_share"}:
+        rows = grouped(
+            participants,
+            participant_key,
+            total=Count("pk"),
+            workers=Count("pk", filter=Q(role=StaffRole.WORKER)),
+            women=Count("pk", filter=Q(gender=Gender.FEMALE)),
+        )
+        for row in rows:
+            mix = Mix(total=row["total"], workers=row["workers"], women=row["women"])
+            result[name(row["group"])].update(
+                participants=mix.total,
+                participants_worker_share=mix.worker_share,
+                participants_women_share=mix.women_share,
+            )
+    if wanted & {"sessions", "satisfaction_rate"}:
+        # The sessions each group attended, then the survey answers of every such session once.
+        pairs = {
+            (name(row["group"]), row["session_id"])
+            for row in participants.annotate(group=participant_key).values("group", "session_id").distinct().order_by()
+        }
+        answers = {
+            row["session_id"]: (row["n"], row["satisfied"])
+            for row in SurveyResponse.objects.filter(session_id__in=participants.values("session_id"))
+            .values("session_id")
+            .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(overall__gte=SATISFIED_FROM)))
+            .order_by()
+        }
+        tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for group, session_id in pairs:
+            n, satisfied = answers.get(session_id, (0, 0))
+            tally[group][0] += 1
+            tally[group][1] += n
+            tally[group][2] += satisfied
+        for group, (sessions, n, satisfied) in tally.items():
+            result[group]["sessions"] = sessions
+            result[group]["satisfaction_rate"] = Satisfaction(responses=n, satisfied=satisfied).rate
+    visits = Visit.objects.filter(enterprise__in=enterprise_ids).exclude(status=VisitStatus.CANCELLED)
+    if wanted & {"visits_planned", "visits_done_rate"}:
+        planned = visits.filter(planned_on__range=(start, end))
+        rows = grouped(
+            planned,
+            key("enterprise", "planned_on"),
+            planned=Count("pk"),
+            done=Count("pk", filter=Q(status=VisitStatus.DONE)),
+        )
+        for row in rows:
+            result[name(row["group"])].update(
+                visits_planned=row["planned"], visits_done_rate=rate(row["done"], row["planned"])
+            )
+    if "visits_done" in wanted:
+        done = visits.filter(status=VisitStatus.DONE, done_on__range=(start, end))
+        for row in grouped(done, key("enterprise", "done_on"), n=Count("pk")):
+            result[name(row["group"])]["visits_done"] = row["n"]
+    return {group: {code: v for code, v in values.items() if code in wanted} for group, values in result.items()}
