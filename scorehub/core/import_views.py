@@ -9,10 +9,16 @@ An app adds ``*import_urlpatterns(MyImporter)`` to its ``urls.py`` and gets, und
 * ``import/<pk>/confirm/``    POST: import the checked file (all rows or none)
 
 Jobs are ``ImportJob`` records, scoped to the person who started them: anyone else gets 404.
+
+An importer with ``url_parameters`` (e.g. the programme enterprises are enrolled in) gets its pages under a
+prefix that names them (``import_urlpatterns(MyImporter, prefix="programmes/<int:programme>/enrolments/")``);
+every page first asks the importer to ``resolve`` them for the user (404 when the user may not use them),
+and a job is found only under the parameters it was started with.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django.contrib import messages
@@ -35,20 +41,30 @@ from .views import ScopedActionView, ScopedDetailView, ScopedFormView
 class ImporterViewMixin:
     importer_class: ClassVar[type[importing.Importer]] = importing.Importer
     request: HttpRequest
+    importer: importing.Importer
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        names = self.importer_class.url_parameters
+        self.importer = self.importer_class(actor=request.user, parameters={n: kwargs.get(n) for n in names})
+        # What the URL names (e.g. a programme) must be the user's to import into, on every page: 404 otherwise.
+        self.importer.resolve()
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
 
     def importer_context(self) -> dict[str, Any]:
         importer = self.importer_class
         namespace = importer.url_namespace
+        kwargs = dict(self.importer.parameters)  # the URL kwargs of the import's pages (a job's add its pk)
+        list_url, list_label = self.importer.back_link()
         return {
             "importer": importer,
             "import_title": importer.title,
             "columns": importer.columns,
             "namespace": namespace,
-            "import_url": reverse(f"{namespace}:import"),
-            "template_xlsx_url": reverse(f"{namespace}:import-template-xlsx"),
-            "template_csv_url": reverse(f"{namespace}:import-template-csv"),
-            "list_url": reverse(importer.list_url_name) if importer.list_url_name else "",
-            "list_label": importer.model._meta.verbose_name_plural,
+            "import_url": reverse(f"{namespace}:import", kwargs=kwargs),
+            "template_xlsx_url": reverse(f"{namespace}:import-template-xlsx", kwargs=kwargs),
+            "template_csv_url": reverse(f"{namespace}:import-template-csv", kwargs=kwargs),
+            "list_url": list_url,
+            "list_label": list_label,
             "max_megabytes": f"{importing.max_bytes() / 1024 / 1024:g}",
         }
 
@@ -66,25 +82,33 @@ class ImportStartView(ImporterViewMixin, ScopedFormView):
         context = super().get_context_data(**kwargs)
         context.update(self.importer_context())
         context["title"] = self.importer_class.title
-        context["recent_jobs"] = (
-            ImportJob.objects.visible_to(self.request.user, Action.MANAGE)
-            .filter(importer=self.importer_class.path())
-            .defer("content", "errors", "preview")[:5]
-        )
+        context["recent_jobs"] = jobs_with_parameters(
+            ImportJob.objects.visible_to(self.request.user, Action.MANAGE).filter(importer=self.importer_class.path()),
+            self.importer.parameters,
+        ).defer("content", "errors", "preview")[:5]
         return context
 
     def perform(self, form: BaseForm) -> ImportJob:
         return importing.job_start(
-            actor=self.request.user, importer=self.importer_class, upload=form.cleaned_data["file"]
+            actor=self.request.user,
+            importer=self.importer_class,
+            upload=form.cleaned_data["file"],
+            parameters=self.importer.parameters,
         )
+
+
+def jobs_with_parameters(queryset: QuerySet[ImportJob], parameters: dict[str, Any]) -> QuerySet[ImportJob]:
+    """The jobs started with these parameters (a programme's import pages show that programme's jobs only)."""
+    return queryset.filter(**{f"parameters__{name}": value for name, value in parameters.items()})
 
 
 class ImportJobMixin(ImporterViewMixin):
     model: type[models.Model] = ImportJob
 
     def refine_queryset(self, queryset: QuerySet[ImportJob]) -> QuerySet[ImportJob]:
-        # A job shows under its own app only; the file itself is never needed by a page.
-        return queryset.filter(importer=self.importer_class.path()).defer("content")
+        # A job shows under its own app (and its own parameters) only; the file itself is never needed by a page.
+        own = queryset.filter(importer=self.importer_class.path())
+        return jobs_with_parameters(own, self.importer.parameters).defer("content")
 
 
 class ImportJobView(ImportJobMixin, ScopedDetailView):
@@ -104,12 +128,13 @@ def job_context(request: HttpRequest, job: ImportJob, importer: type[importing.I
     by_field = {c.field: c for c in importer.columns}
     preview = job.preview or {}
     namespace = importer.url_namespace
+    kwargs = {**(job.parameters or {}), "pk": job.pk}
     return {
         "job": job,
         "title": importer.title,
         "progress": importing.job_progress(job),
-        "status_url": reverse(f"{namespace}:import-status", kwargs={"pk": job.pk}),
-        "confirm_url": reverse(f"{namespace}:import-confirm", kwargs={"pk": job.pk}),
+        "status_url": reverse(f"{namespace}:import-status", kwargs=kwargs),
+        "confirm_url": reverse(f"{namespace}:import-confirm", kwargs=kwargs),
         "preview_columns": [by_field[f].label for f in preview.get("columns", []) if f in by_field],
         "preview_rows": preview.get("rows", []),
         "ignored_headers": preview.get("ignored", []),
@@ -169,9 +194,15 @@ class ImportTemplateView(ImporterViewMixin, View):
         return response
 
 
-def import_urlpatterns(importer: type[importing.Importer]) -> list[URLPattern]:
-    """The import pages of one importer, to include in its app's ``urlpatterns``."""
-    return [
+def import_urlpatterns(importer: type[importing.Importer], *, prefix: str = "") -> list[URLPattern]:
+    """The import pages of one importer, to include in its app's ``urlpatterns``.
+
+    ``prefix`` goes before ``import/``; it must name exactly the importer's ``url_parameters``.
+    """
+    named = set(re.findall(r"<(?:\w+:)?(\w+)>", prefix))
+    if named != set(importer.url_parameters):
+        raise ValueError(f"{importer.__name__}: the prefix {prefix!r} must name {importer.url_parameters}")
+    patterns = [
         # Only someone who holds the importer's action somewhere (e.g. "manage") gets the upload page.
         path("import/", ImportStartView.as_view(importer_class=importer, scope_action=importer.action), name="import"),
         path(
@@ -188,3 +219,4 @@ def import_urlpatterns(importer: type[importing.Importer]) -> list[URLPattern]:
         path("import/<int:pk>/status/", ImportJobStatusView.as_view(importer_class=importer), name="import-status"),
         path("import/<int:pk>/confirm/", ImportConfirmView.as_view(importer_class=importer), name="import-confirm"),
     ]
+    return [path(prefix + str(p.pattern), p.callback, p.default_args, str(p.name)) for p in patterns]

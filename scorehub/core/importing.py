@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -354,6 +355,28 @@ def parse_int(text: str, *, minimum: int | None = 0) -> int:
     return int(number)
 
 
+_DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": ""})
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_day(text: str) -> date:
+    """A day from a cell: 2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301 (an Excel date cell too)."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    # A date cell with a time ("2024-03-01 09:30:00"): the day is what counts.
+    value = value.split(" ", 1)[0].split("T", 1)[0].translate(_DATE_SEPARATORS).strip("-")
+    if len(value) == 8 and value.isdigit():
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    match = _DATE.match(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        return date(*(int(part) for part in match.groups()))
+    except ValueError as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2024-03-01.") % {"value": text}
+        ) from exc
+
+
 def choice_lookup(choices: type[models.Choices], aliases: Mapping[Any, Iterable[str]] | None = None) -> dict[str, str]:
     """Cell text → choice value, accepting the value, its English and Chinese labels and extra aliases."""
     table: dict[str, str] = {}
@@ -385,6 +408,11 @@ class Importer:
 
     ``actor`` is the user the import runs for; ``None`` means the console (``scorehub import ...``),
     which an administrator runs with full access to the database, so no scope applies.
+
+    ``parameters`` say where the rows go when the file alone does not (e.g. the programme enterprises are
+    enrolled in): their names are in ``url_parameters``; the web pages take them from the URL, the job
+    keeps them, and the console command asks for them as ``--<name>`` options.  ``resolve`` turns them into
+    records the actor may use (404 otherwise).
     """
 
     model: ClassVar[type[models.Model]]
@@ -402,6 +430,8 @@ class Importer:
     clean_exclude: ClassVar[tuple[str, ...]] = ()
     #: Base name of the template files users download.
     template_name: ClassVar[str] = "import-template"
+    #: Names of the parameters the import needs besides the file (URL kwargs of its pages, ``--<name>`` options).
+    url_parameters: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -412,10 +442,15 @@ class Importer:
                     raise TypeError(f"{cls.__name__}: header “{name}” names both {seen[name]} and {column.field}")
                 seen[name] = column.field
 
-    def __init__(self, *, actor: Any, context: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, *, actor: Any, context: dict[str, Any] | None = None, parameters: Mapping[str, Any] | None = None
+    ) -> None:
         self.actor = actor
         #: Stored with every change-log entry (e.g. the import job and file name).
         self.context = dict(context or {})
+        given = dict(parameters or {})
+        #: The values of ``url_parameters`` (and nothing else), as the URL or the command line gave them.
+        self.parameters: dict[str, Any] = {name: given.get(name) for name in self.url_parameters}
 
     @classmethod
     def path(cls) -> str:
@@ -426,6 +461,18 @@ class Importer:
         return [c for c in cls.columns if c.required]
 
     # -- hooks for subclasses -------------------------------------------------------------------
+
+    def resolve(self) -> None:
+        """Look up what ``parameters`` name, as the actor may use it; raise ``OutOfScope`` (404) otherwise.
+
+        Called before every import page answers and again at the start of every check, so the import's
+        own transaction re-checks it.
+        """
+
+    def back_link(self) -> tuple[str, Any]:
+        """Where the user goes after an import, and what that page is called (the breadcrumb and "Go to")."""
+        url = reverse(self.list_url_name) if self.list_url_name else ""
+        return url, self.model._meta.verbose_name_plural
 
     def prepare(self, rows: list[Row]) -> None:
         """Fetch, in a few queries, whatever ``build`` looks up (regions, existing codes, ...)."""
@@ -511,6 +558,7 @@ class Importer:
 
     def check(self, sheet: Sheet, progress: Progress = _no_progress) -> CheckResult:
         """Validate every row without saving anything."""
+        self.resolve()
         mapping, ignored, header_errors = self.map_headers(sheet)
         total = len(sheet.rows)
         if header_errors:
@@ -781,8 +829,10 @@ def _reporter(job_id: int) -> Progress:
     return report
 
 
-def job_start(*, actor: Any, importer: type[Importer], upload: UploadedFile) -> ImportJob:
-    """Keep the uploaded file in a new job and queue its dry run."""
+def job_start(
+    *, actor: Any, importer: type[Importer], upload: UploadedFile, parameters: Mapping[str, Any] | None = None
+) -> ImportJob:
+    """Keep the uploaded file (and the importer's parameters) in a new job and queue its dry run."""
     from .models import ImportJob
     from .services import audited_write
 
@@ -795,6 +845,7 @@ def job_start(*, actor: Any, importer: type[Importer], upload: UploadedFile) -> 
             file_size=len(data),
             content=data,
             language=translation.get_language() or settings.LANGUAGE_CODE,
+            parameters=importer(actor=actor, parameters=parameters).parameters,
         )
         ensure_visible(job, actor, Action.MANAGE)
         transaction.on_commit(lambda: _enqueue("scorehub.core.importing.check_job", job.pk))
@@ -857,10 +908,14 @@ def check_job(job_id: int) -> None:
         try:
             report("reading", 0, 0)
             sheet = read_sheet(bytes(job.content), job.file_name)
-            importer = importer_class(job.importer)(actor=job.started_by)
+            importer = importer_class(job.importer)(actor=job.started_by, parameters=job.parameters)
             result = importer.check(sheet, report)
         except ImportFileError as exc:
             _finish(job, ImportStatus.INVALID, message=exc.message)
+            return
+        except OutOfScope:
+            # What the parameters name (e.g. a programme) is no longer the starter's to import into.
+            _finish(job, ImportStatus.FAILED, message=_("You can no longer import into this: nothing was checked."))
             return
         except Exception:  # a job records its failure instead of dying silently
             logger.exception("import job %s: dry run failed", job.pk)
@@ -888,7 +943,7 @@ def import_job(job_id: int) -> None:
         job.status = ImportStatus.IMPORTING
         job.save(update_fields=["status"])
         importer = importer_class(job.importer)(
-            actor=job.started_by, context={"import_job": job.pk, "file": job.file_name}
+            actor=job.started_by, context={"import_job": job.pk, "file": job.file_name}, parameters=job.parameters
         )
         try:
             report("reading", 0, job.total_rows)
@@ -986,6 +1041,8 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--language", default=settings.LANGUAGE_CODE, help="language of the messages (zh-hans or en)"
         )
+        for name in self.importer_class.url_parameters:
+            parser.add_argument(f"--{name}", required=True, help=f"the {name} the rows go to (its id)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.contrib.auth import get_user_model
@@ -1005,7 +1062,16 @@ class ImportCommand(BaseCommand):
                 data = handle.read()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        importer = self.importer_class(actor=actor, context={"file": path.rsplit("/", 1)[-1], "source": "console"})
+        importer = self.importer_class(
+            actor=actor,
+            context={"file": path.rsplit("/", 1)[-1], "source": "console"},
+            parameters={name: options[name] for name in self.importer_class.url_parameters},
+        )
+        try:
+            importer.resolve()
+        except OutOfScope as exc:
+            given = " ".join(f"--{name} {value}" for name, value in importer.parameters.items())
+            raise CommandError(f"Nothing to import into for {given} (unknown, or not the user's to manage).") from exc
         try:
             sheet = read_sheet(data, path)
             if options["dry_run"]:
@@ -1058,5 +1124,6 @@ __all__ = [
     "Importer",
     "Row",
     "Sheet",
+    "parse_day",
     "read_sheet",
 ]

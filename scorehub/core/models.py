@@ -78,6 +78,8 @@ class ImportJob(ScopedModel):
     #: "ignored": [header, ...]}``.
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
+    #: What the file is imported into besides it (the importer's ``url_parameters``), e.g. ``{"programme": 4}``.
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -95,7 +97,8 @@ class ImportJob(ScopedModel):
         return self.file_name
 
     def get_absolute_url(self) -> str:
-        return reverse(f"{self.importer_class().url_namespace}:import-job", kwargs={"pk": self.pk})
+        namespace = self.importer_class().url_namespace
+        return reverse(f"{namespace}:import-job", kwargs={**(self.parameters or {}), "pk": self.pk})
 
     @property
     def is_running(self) -> bool:

@@ -18,7 +18,6 @@ the submission day and, if it moved on, the status it reached, on its decision o
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from typing import ClassVar
 
@@ -28,7 +27,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from scorehub.core.importing import BATCH_SIZE, Column, Importer, Progress, Row, choice_lookup, chunked, parse_choice
+from scorehub.core.importing import (
+    BATCH_SIZE,
+    Column,
+    Importer,
+    Progress,
+    Row,
+    choice_lookup,
+    chunked,
+    parse_choice,
+    parse_day,
+)
 from scorehub.core.scoping import Action
 from scorehub.enterprises.credit_code import build_credit_code, normalise
 from scorehub.enterprises.models import Enterprise
@@ -74,26 +83,6 @@ TEXT_LIMIT = 2000
 IMPORT_TIME = dt.time(hour=9)
 
 EXAMPLE_CREDIT_CODE = build_credit_code("330503", "MA2B3C4D5")
-_DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": ""})
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def parse_day(text: str) -> dt.date:
-    """A day from a cell: 2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301 (an Excel date cell too)."""
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    # A date cell with a time ("2024-03-01 09:30:00"): the day is what counts.
-    value = value.split(" ", 1)[0].split("T", 1)[0].translate(_DATE_SEPARATORS).strip("-")
-    if len(value) == 8 and value.isdigit():
-        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
-    match = _DATE.match(value)
-    try:
-        if match is None:
-            raise ValueError(value)
-        return dt.date(*(int(part) for part in match.groups()))
-    except ValueError as exc:
-        raise ValidationError(
-            _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2024-03-01.") % {"value": text}
-        ) from exc
 
 
 def _same_text(text: str) -> str:

@@ -156,6 +156,37 @@ def phase_delete(*, actor: Any, phase: ProgrammePhase) -> None:
         phase.delete()
 
 
+def enrolled_enterprise_ids(programme: Programme, enterprise_ids: Iterable[int]) -> set[int]:
+    """Which of these enterprises are enrolled in the programme already (whatever their status)."""
+    return set(
+        Enrolment.objects.filter(programme=programme, enterprise_id__in=list(enterprise_ids)).values_list(
+            "enterprise_id", flat=True
+        )
+    )
+
+
+def enrolment_date_refusal(programme: Programme, enrolled_on: dt.date) -> str | None:
+    """Why an enrolment in the programme cannot be dated ``enrolled_on`` (None when it can)."""
+    if enrolled_on < programme.starts_on or enrolled_on > programme.ends_on:
+        return _("The enrolment date must lie within the programme's dates.")
+    return None
+
+
+def enrolment_refusal(programme: Programme, enterprise: Enterprise, *, enrolled: set[int]) -> str | None:
+    """Why an enterprise in the actor's reach cannot be enrolled in the programme (None when it can).
+
+    ``enrolled`` holds the ids of the enterprises enrolled already (``enrolled_enterprise_ids``).
+    """
+    if enterprise.pk in enrolled:
+        return _("%(enterprise)s is already enrolled.") % {"enterprise": enterprise}
+    if not programme.covers(enterprise):
+        return _("%(enterprise)s lies outside the programme's region %(region)s.") % {
+            "enterprise": enterprise,
+            "region": programme.region,
+        }
+    return None
+
+
 def enrolment_create_many(
     *, actor: Any, programme: Programme, enterprises: Sequence[Enterprise], enrolled_on: dt.date
 ) -> list[Enrolment]:
@@ -169,26 +200,18 @@ def enrolment_create_many(
             .filter(pk__in=[e.pk for e in enterprises])
             .values_list("pk", flat=True)
         )
-        already = set(
-            Enrolment.objects.filter(programme=programme, enterprise__in=enterprises).values_list(
-                "enterprise_id", flat=True
-            )
-        )
+        already = enrolled_enterprise_ids(programme, [e.pk for e in enterprises])
         errors = []
-        if enrolled_on < programme.starts_on or enrolled_on > programme.ends_on:
-            errors.append(_("The enrolment date must lie within the programme's dates."))
+        date_refusal = enrolment_date_refusal(programme, enrolled_on)
+        if date_refusal:
+            errors.append(date_refusal)
         created = []
         for enterprise in enterprises:
             if enterprise.pk not in reachable:
                 raise OutOfScope
-            if enterprise.pk in already:
-                errors.append(_("%(enterprise)s is already enrolled.") % {"enterprise": enterprise})
-                continue
-            if not programme.covers(enterprise):
-                errors.append(
-                    _("%(enterprise)s lies outside the programme's region %(region)s.")
-                    % {"enterprise": enterprise, "region": programme.region}
-                )
+            refusal = enrolment_refusal(programme, enterprise, enrolled=already)
+            if refusal:
+                errors.append(refusal)
                 continue
             enrolment = Enrolment(programme=programme, enterprise=enterprise, enrolled_on=enrolled_on)
             created.append(enrolment)

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from scorehub.core.import_views import import_urlpatterns
+
 from . import views as v
+from .importers import EnrolmentImporter
 
 app_name = "training"
 
@@ -22,6 +25,8 @@ urlpatterns = [
     path("programmes/<int:pk>/phases/new/", v.PhaseAddView.as_view(), name="phase-add"),
     path("phases/<int:pk>/delete/", v.PhaseDeleteView.as_view(), name="phase-delete"),
     path("programmes/<int:pk>/enrol/", v.ProgrammeEnrolView.as_view(), name="programme-enrol"),
+    # Enrolments from a spreadsheet, into the programme of the URL: upload, dry run, confirm, templates.
+    *import_urlpatterns(EnrolmentImporter, prefix="programmes/<int:programme>/enrolments/"),
     path("enrolments/", v.EnrolmentListView.as_view(), name="enrolment-list"),
     path("enrolments/<int:pk>/edit/", v.EnrolmentUpdateView.as_view(), name="enrolment-edit"),
     # Cohorts

@@ -217,3 +217,37 @@ def test_a_job_whose_starter_is_gone_never_runs_without_a_scope(persona):
     assert job.status == ImportStatus.FAILED
     assert job.total_rows == 0
     assert bytes(job.content) == b""
+
+
+def test_import_pages_go_under_a_prefix_that_names_exactly_the_importers_parameters():
+    from scorehub.core.import_views import import_urlpatterns
+    from scorehub.training.importers import EnrolmentImporter
+
+    routes = [str(p.pattern) for p in import_urlpatterns(EnrolmentImporter, prefix="p/<int:programme>/")]
+    assert routes[0] == "p/<int:programme>/import/"
+    assert all(route.startswith("p/<int:programme>/import/") for route in routes)
+    for prefix in ("", "p/<int:cohort>/"):
+        with pytest.raises(ValueError, match="programme"):
+            import_urlpatterns(EnrolmentImporter, prefix=prefix)
+    with pytest.raises(ValueError, match="EnterpriseImporter"):
+        import_urlpatterns(EnterpriseImporter, prefix="p/<int:programme>/")
+
+
+@pytest.mark.django_db
+def test_a_job_keeps_its_parameters_and_fails_when_they_are_no_longer_the_starters(persona):
+    from scorehub.training.importers import EnrolmentImporter
+    from scorehub.training.models import Programme
+
+    yongkang = Programme.objects.get(region_id="330784")
+    job = ImportJob.objects.create(
+        importer=EnrolmentImporter.path(),
+        started_by=persona("huzhou_official"),
+        file_name="elsewhere.csv",
+        content="统一社会信用代码\r\n91330503MA2B3C4D5X\r\n".encode(),
+        parameters={"programme": yongkang.pk},
+    )
+    assert job.get_absolute_url() == f"/training/programmes/{yongkang.pk}/enrolments/import/{job.pk}/"
+    importing.check_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert job.total_rows == 0

@@ -32,7 +32,17 @@ def _verification_code() -> str:
     return certificate.verification_code
 
 
+def _huzhou_programme() -> int:
+    from scorehub.training.models import Programme
+
+    programme = Programme.objects.filter(region_id="330500").order_by("pk").first()
+    assert programme is not None, "the demo has a Huzhou programme"
+    return programme.pk
+
+
 SAMPLES: dict[str, Callable[[], object]] = {
+    # The programme the enrolment import pages enrol into.
+    "programme": _huzhou_programme,
     # Keyed by URL name: "token" and "code" are also the suggestion poster's and tracking page's kwargs.
     "training:survey": lambda: {"token": _survey_token()},
     "training:certificate-verify": lambda: {"code": _verification_code()},
