@@ -258,7 +258,8 @@ def _resolve_plugged(user: Any, kind: ScopeKind, ident: str, *, with_children: b
         enterprises=visible.filter(pk__in=definition.enterprises.values("pk")),
         breadcrumbs=crumbs,
         children=children,
-        partial=not scope_for(user).reaches_everything(Action.VIEW),
+        # Partial only when some of the programme's (or cohort's) enterprises are out of the user's reach.
+        partial=definition.enterprises.exclude(pk__in=visible.values("pk")).exists(),
     )
 
 

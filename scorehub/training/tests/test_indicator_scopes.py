@@ -178,6 +178,11 @@ def test_an_official_sees_only_the_enterprises_of_a_programme_inside_their_juris
     city = resolve_scope(persona("huzhou_official"), key)
     assert set(province.enterprises.values_list("pk", flat=True)) == {e.pk for e in [*huzhou, *yongkang]}
     assert set(city.enterprises.values_list("pk", flat=True)) == {e.pk for e in huzhou}
+    # The Huzhou official is told the numbers are partial; the province official sees it all.
+    assert city.partial
+    assert not province.partial
+    huzhou_programme = Programme.objects.filter(region_id="330500").order_by("pk").first()
+    assert not resolve_scope(persona("huzhou_official"), f"programme:{huzhou_programme.pk}").partial
 
     period = Period(today - dt.timedelta(days=40), today)
     # Each of these enterprises may be enrolled elsewhere too: count from the records, not from the fixture.
