@@ -119,8 +119,15 @@ class IndicatorSpec:
     headline: bool = False
     #: Drawn as a monthly trend.  Only additive values (counts, money) make sense month by month.
     trend: bool = False
-    #: A count that is 0 for a group without records (most); False for one that has no value then (a target).
-    zero_when_empty: bool = True
+    #: What a group without records shows: None (the default) gives counts and money 0 and everything else
+    #: no value; True gives 0 whatever the unit (a sum of days lost); False no value (a target).
+    zero_when_empty: bool | None = None
+
+    @property
+    def is_zero_when_empty(self) -> bool:
+        if self.zero_when_empty is None:
+            return self.unit in (Unit.COUNT, Unit.CNY)
+        return self.zero_when_empty
 
 
 @dataclass(frozen=True)

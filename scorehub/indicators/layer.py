@@ -362,16 +362,9 @@ def _month_within(first: dt.date, period: Period) -> Period:
 
 
 def _zero_empty(specs: list[IndicatorSpec], values: Values) -> Values:
-    """A group missing from a grouped result had no records: its counts are 0 (unless the count has no
-    value without records, ``zero_when_empty=False``), its rates None."""
-    return {
-        s.code: (
-            0
-            if values.get(s.code) is None and s.unit in (Unit.COUNT, Unit.CNY) and s.zero_when_empty
-            else values.get(s.code)
-        )
-        for s in specs
-    }
+    """A group missing from a grouped result had no records: its counts are 0, its rates None
+    (``IndicatorSpec.zero_when_empty``)."""
+    return {s.code: (0 if values.get(s.code) is None and s.is_zero_when_empty else values.get(s.code)) for s in specs}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -64,9 +64,15 @@ INDICATORS = [
         "safety.accidents_change", _("Change in accidents"), unit=Unit.PERCENT_CHANGE, better="lower", order=342
     ),
     IndicatorSpec("safety.near_misses", _("Near misses reported"), better="neutral", order=343),
-    IndicatorSpec("safety.days_lost", _("Days lost"), unit=Unit.DAYS, better="lower", order=344),
+    # Days lost are a sum: 0 for a group without accidents, like a count.
+    IndicatorSpec("safety.days_lost", _("Days lost"), unit=Unit.DAYS, better="lower", order=344, zero_when_empty=True),
     IndicatorSpec(
-        "safety.days_lost_baseline", _("Days lost in the baseline period"), unit=Unit.DAYS, better="lower", order=345
+        "safety.days_lost_baseline",
+        _("Days lost in the baseline period"),
+        unit=Unit.DAYS,
+        better="lower",
+        order=345,
+        zero_when_empty=True,
     ),
     IndicatorSpec(
         "safety.days_lost_change", _("Change in days lost"), unit=Unit.PERCENT_CHANGE, better="lower", order=346
