@@ -204,6 +204,9 @@ class ScopeDefinition:
     level_label: str | Promise = ""
     children: list[tuple[str, str]] | None = None
     parent: str | None = None
+    #: The heading of the dashboard's table of ``children`` and of its first column ("Latest cohorts", "Cohort").
+    children_title: str | Promise = ""
+    child_column: str | Promise = ""
 
 
 @dataclass(frozen=True)

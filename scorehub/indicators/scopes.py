@@ -48,6 +48,11 @@ KIND_LABELS = {
 }
 
 
+#: The heading of a scope's table of child regions and of its first column.
+BY_REGION = _("By region")
+REGION = _("Region")
+
+
 @dataclass
 class ChildScope:
     key: str
@@ -69,6 +74,9 @@ class AnalysisScope:
     children: list[ChildScope] = field(default_factory=list)
     #: How to compute all children in one grouped query (None: each child separately).
     child_grouping: Grouping | None = None
+    #: The heading of the table of children and of its first column (child regions unless a plug-in says).
+    children_title: Any = BY_REGION
+    child_column: Any = REGION
     #: Whether the scope lists its enterprises (every scope but a single enterprise).
     lists_enterprises: bool = True
     #: The user sees only some of the scope's enterprises (a trainer's or a buyer's view of a region).
@@ -254,6 +262,8 @@ def _resolve_plugged(user: Any, kind: ScopeKind, ident: str, *, with_children: b
         key=f"{kind.name}:{ident}",
         kind=kind.name,
         kind_label=kind.label,
+        children_title=definition.children_title or BY_REGION,
+        child_column=definition.child_column or REGION,
         label=definition.label,
         enterprises=visible.filter(pk__in=definition.enterprises.values("pk")),
         breadcrumbs=crumbs,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import F, Min
 from django.utils.translation import gettext_lazy as _
 
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404
@@ -119,18 +120,31 @@ def cohort_key(cohort: Cohort | int) -> str:
     return f"cohort:{cohort if isinstance(cohort, int) else cohort.pk}"
 
 
+#: The cohorts a programme's dashboard lists, the latest first.  Each is computed on its own (cohorts
+#: share enterprises, so no single grouped query can split the numbers), and a programme at scale has
+#: hundreds: the whole list is on the programme page, each cohort has its own dashboard.
+PROGRAMME_DASHBOARD_COHORTS = 12
+
+
 def resolve_programme(user: Any, ident: str) -> ScopeDefinition:
     """Every enterprise ever enrolled in the programme, drop-outs included: what they did before leaving
     is the programme's history (``training.enrolled`` still leaves them out)."""
     programme = get_visible_or_404(Programme, user, Action.VIEW, pk=_pk(ident))
     enrolled = Enrolment.objects.filter(programme=programme).values("enterprise_id")
-    cohorts = Cohort.objects.visible_to(user, Action.VIEW).filter(programme=programme).order_by("name", "pk")
+    cohorts = (
+        Cohort.objects.visible_to(user, Action.VIEW)
+        .filter(programme=programme)
+        .annotate(first_day=Min("sessions__starts_on"))
+        .order_by(F("first_day").desc(nulls_first=True), "-pk")[:PROGRAMME_DASHBOARD_COHORTS]
+    )
     return ScopeDefinition(
         label=programme.name,
         enterprises=Enterprise.objects.filter(pk__in=enrolled),
         level_label=_("programme"),
         children=[(cohort_key(cohort), cohort.name) for cohort in cohorts],
         parent=f"region:{programme.region_id}",
+        children_title=_("Latest cohorts"),
+        child_column=_("Cohort"),
     )
 
 

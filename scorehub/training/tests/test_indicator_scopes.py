@@ -93,9 +93,16 @@ def test_the_programme_dashboard_lists_its_cohorts_and_sits_under_its_region(per
     scope = resolve_scope(persona("admin"), f"programme:{programme.pk}")
     assert scope.kind == "programme"
     assert scope.label == programme.name
-    assert [child.key for child in scope.children] == [
-        f"cohort:{c.pk}" for c in Cohort.objects.filter(programme=programme).order_by("name", "pk")
-    ]
+    # The latest cohorts first: by their first classroom day, the ones not yet in the classroom on top.
+    first_days = {
+        c.pk: min((s.starts_on for s in c.sessions.all()), default=None)
+        for c in Cohort.objects.filter(programme=programme).prefetch_related("sessions")
+    }
+    latest = sorted(
+        first_days, key=lambda pk: (first_days[pk] is None, first_days[pk] or dt.date.min, pk), reverse=True
+    )
+    assert [child.key for child in scope.children] == [f"cohort:{pk}" for pk in latest]
+    assert scope.children_title == "Latest cohorts"
     assert "region:330500" in [key for _label, key in scope.breadcrumbs]
     cohort = Cohort.objects.filter(programme=programme).first()
     cohort_scope = resolve_scope(persona("admin"), f"cohort:{cohort.pk}")
@@ -152,6 +159,16 @@ def test_outsiders_get_404_on_the_dashboard_and_api_of_a_programme_or_cohort(
     client = client_as(username)
     assert client.get(reverse("indicators:dashboard"), {"scope": key}).status_code == 404
     assert client.get(API, {"scope": key}).status_code == 404
+
+
+def test_a_programme_dashboard_lists_only_its_latest_cohorts(persona, monkeypatch):
+    from scorehub.training import indicators
+
+    programme = huzhou_programme()
+    assert Cohort.objects.filter(programme=programme).count() > 1
+    monkeypatch.setattr(indicators, "PROGRAMME_DASHBOARD_COHORTS", 1)
+    scope = resolve_scope(persona("admin"), f"programme:{programme.pk}")
+    assert len(scope.children) == 1
 
 
 @pytest.mark.parametrize("key", ["programme:999999", "programme:abc", "cohort:999999", "cohort:"])
