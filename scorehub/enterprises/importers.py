@@ -47,6 +47,43 @@ STATUS_WORDS = {
 }
 
 EXAMPLE_CREDIT_CODE = build_credit_code("330503", "MA2B3C4D5")
+#: What people call the credit-code column in the sheets bureaus and providers keep.
+CREDIT_CODE_ALIASES = (
+    "信用代码",
+    "社会信用代码",
+    "企业信用代码",
+    "统一代码",
+    "credit code",
+    "enterprise credit code",
+    "uscc",
+)
+
+
+def credit_code_column(*, help_zh: str, help_en: str) -> Column:
+    """The column that names an enterprise by its unified social credit code, as every import reads it."""
+    return Column(
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+        aliases=CREDIT_CODE_ALIASES,
+        required=True,
+        example=EXAMPLE_CREDIT_CODE,
+        help_zh=help_zh,
+        help_en=help_en,
+    )
+
+
+def enterprises_by_credit_code(rows: list[Row], actor: Any, action: str) -> dict[str, Enterprise]:
+    """The enterprises the rows name in their ``credit_code`` column on which ``actor`` holds ``action``
+    (every one for the command line's actor-less import), by normalised code, a query per batch.
+    Any other code is unknown to the import, whether the enterprise exists or not."""
+    enterprises = Enterprise.objects.all() if actor is None else Enterprise.objects.visible_to(actor, action)
+    codes = sorted({normalise(row.values.get("credit_code", "")) for row in rows} - {""})
+    found: dict[str, Enterprise] = {}
+    for batch in chunked(codes):
+        for enterprise in enterprises.filter(credit_code__in=list(batch)):
+            found[enterprise.credit_code] = enterprise
+    return found
 
 
 class EnterpriseImporter(Importer):
@@ -80,7 +117,7 @@ class EnterpriseImporter(Importer):
             "credit_code",
             "统一社会信用代码",
             "Unified social credit code",
-            aliases=("信用代码", "社会信用代码", "统一代码", "credit code", "uscc"),
+            aliases=CREDIT_CODE_ALIASES,
             required=True,
             example=EXAMPLE_CREDIT_CODE,
             help_zh="18 位，最后一位为校验码",

@@ -39,7 +39,8 @@ from scorehub.core.importing import (
     parse_day,
 )
 from scorehub.core.scoping import Action
-from scorehub.enterprises.credit_code import build_credit_code, normalise
+from scorehub.enterprises.credit_code import normalise
+from scorehub.enterprises.importers import credit_code_column, enterprises_by_credit_code
 from scorehub.enterprises.models import Enterprise
 
 from .models import (
@@ -82,8 +83,6 @@ TEXT_LIMIT = 2000
 #: Imported suggestions are dated at this time of their day (the files know only the day).
 IMPORT_TIME = dt.time(hour=9)
 
-EXAMPLE_CREDIT_CODE = build_credit_code("330503", "MA2B3C4D5")
-
 
 def _same_text(text: str) -> str:
     """Texts compare without regard to spacing and width (what a re-typed or re-saved file changes)."""
@@ -105,21 +104,7 @@ class SuggestionImporter(Importer):
     template_name = "suggestion-import-template"
 
     columns: ClassVar[tuple[Column, ...]] = (
-        Column(
-            "credit_code",
-            "统一社会信用代码",
-            "Unified social credit code",
-            aliases=(
-                "信用代码",
-                "社会信用代码",
-                "企业信用代码",
-                "统一代码",
-                "credit code",
-                "enterprise credit code",
-                "uscc",
-            ),
-            required=True,
-            example=EXAMPLE_CREDIT_CODE,
+        credit_code_column(
             help_zh="建议所属企业的 18 位代码；须是您负责其合理化建议的企业",
             help_en="the 18-character code of the enterprise the suggestion belongs to; "
             "it must be an enterprise whose suggestions you look after",
@@ -255,14 +240,7 @@ class SuggestionImporter(Importer):
         self.gender_words = [str(Gender.WOMAN.label), str(Gender.MAN.label)]
         self.today = timezone.localdate()
         # Only enterprises whose suggestions the actor runs: any other code is "unknown", whether it exists or not.
-        enterprises = (
-            Enterprise.objects.all() if self.actor is None else Enterprise.objects.visible_to(self.actor, self.action)
-        )
-        codes = sorted({normalise(row.values.get("credit_code", "")) for row in rows} - {""})
-        self.enterprises: dict[str, Enterprise] = {}
-        for batch in chunked(codes):
-            for enterprise in enterprises.filter(credit_code__in=list(batch)):
-                self.enterprises[enterprise.credit_code] = enterprise
+        self.enterprises = enterprises_by_credit_code(rows, self.actor, self.action)
         self.existing = self._existing_keys(rows)
         #: Key of each suggestion seen so far in the file → its row number.
         self.seen: dict[tuple[int, dt.date, str, str], int] = {}

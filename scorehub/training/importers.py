@@ -28,7 +28,8 @@ from django.utils.translation import gettext_lazy
 
 from scorehub.core.importing import Column, Importer, Row, choice_lookup, chunked, parse_choice, parse_day
 from scorehub.core.scoping import Action, OutOfScope
-from scorehub.enterprises.credit_code import build_credit_code, normalise
+from scorehub.enterprises.credit_code import normalise
+from scorehub.enterprises.importers import credit_code_column, enterprises_by_credit_code
 from scorehub.enterprises.models import Enterprise
 
 from . import services
@@ -40,7 +41,6 @@ STATUS_WORDS = {
     EnrolmentStatus.COMPLETED: ["完成", "结业", "已结业"],
     EnrolmentStatus.DROPPED: ["退出", "中途退出", "已退训", "退训", "drop-out", "dropped out"],
 }
-EXAMPLE_CREDIT_CODE = build_credit_code("330503", "MA2B3C4D5")
 
 
 class EnrolmentImporter(Importer):
@@ -55,21 +55,7 @@ class EnrolmentImporter(Importer):
     template_name = "enrolment-import-template"
 
     columns: ClassVar[tuple[Column, ...]] = (
-        Column(
-            "credit_code",
-            "统一社会信用代码",
-            "Unified social credit code",
-            aliases=(
-                "信用代码",
-                "社会信用代码",
-                "企业信用代码",
-                "统一代码",
-                "credit code",
-                "enterprise credit code",
-                "uscc",
-            ),
-            required=True,
-            example=EXAMPLE_CREDIT_CODE,
+        credit_code_column(
             help_zh="企业的 18 位代码；须是您管辖范围内、项目区域内的企业",
             help_en="the enterprise's 18-character code; an enterprise in your jurisdiction "
             "and in the programme's region",
@@ -125,14 +111,7 @@ class EnrolmentImporter(Importer):
         self.statuses = choice_lookup(EnrolmentStatus, STATUS_WORDS)
         self.status_words = [str(label) for label in EnrolmentStatus.labels]
         # Only enterprises the actor manages: any other code is "unknown", whether it exists or not.
-        enterprises = (
-            Enterprise.objects.all() if self.actor is None else Enterprise.objects.visible_to(self.actor, Action.MANAGE)
-        )
-        codes = sorted({normalise(row.values.get("credit_code", "")) for row in rows} - {""})
-        self.enterprises: dict[str, Enterprise] = {}
-        for batch in chunked(codes):
-            for enterprise in enterprises.filter(credit_code__in=list(batch)):
-                self.enterprises[enterprise.credit_code] = enterprise
+        self.enterprises = enterprises_by_credit_code(rows, self.actor, Action.MANAGE)
         self.enrolled: set[int] = set()
         ids = [e.pk for e in self.enterprises.values()]
         for batch in chunked(ids):
