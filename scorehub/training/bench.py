@@ -12,7 +12,7 @@ all four visits completes the module and most completions bring a certificate.  
 (PostgreSQL) or batched inserts (SQLite).
 
 ``FLOORS["training"]`` is the hand-written SQL over the raw tables that computes every ``training.*``
-indicator (``scorehub.training.selectors.indicator_values``), totals and groups.
+indicator (``scorehub.training.selectors.grouped_indicator_values``), totals and groups.
 """
 
 from __future__ import annotations
@@ -481,15 +481,20 @@ def floor_training(ctx: FloorContext) -> dict[str, dict[str, Any]]:
     cursor = ctx.cursor
     result: dict[str, dict[str, Any]] = defaultdict(dict)
 
-    if "enrolled" in wanted:
+    def count_in_period(code: str, table: str, day: str, condition: str = "TRUE") -> None:
+        """``code``: the rows of ``table`` (aliased ``x``) whose ``day`` falls in the period, per group."""
+        if code not in wanted:
+            return
         cursor.execute(
-            f"SELECT {key('n.enrolled_on')}, COUNT(*) FROM training_enrolment n "  # noqa: S608
-            "JOIN enterprises_enterprise e ON e.id = n.enterprise_id "
-            f"WHERE {scope} AND n.status <> 'dropped' AND n.enrolled_on >= %s AND n.enrolled_on <= %s GROUP BY 1",
+            f"SELECT {key(f'x.{day}')}, COUNT(*) FROM {table} x "  # noqa: S608 - constants and the scope SQL
+            "JOIN enterprises_enterprise e ON e.id = x.enterprise_id "
+            f"WHERE {scope} AND {condition} AND x.{day} >= %s AND x.{day} <= %s GROUP BY 1",
             (*scope_params, start, end),
         )
         for group, count in cursor.fetchall():
-            result[str(group)]["enrolled"] = int(count)
+            result[str(group)][code] = int(count)
+
+    count_in_period("enrolled", "training_enrolment", "enrolled_on", "x.status <> 'dropped'")
     if {"enrolment_target", "enrolment_vs_target"} & set(wanted):
         # Each programme's enrolment target that applies at the period's end: the first one due on or after
         # it, else the last one; with the enrolments up to the end of the group's enterprises in it.
@@ -517,24 +522,8 @@ def floor_training(ctx: FloorContext) -> dict[str, dict[str, Any]]:
         for group, target, enrolled in cursor.fetchall():
             result[str(group)]["enrolment_target"] = int(target)
             result[str(group)]["enrolment_vs_target"] = _ratio(int(enrolled), int(target))
-    if "module_completions" in wanted:
-        cursor.execute(
-            f"SELECT {key('m.completed_on')}, COUNT(*) FROM training_cohortenterprise m "  # noqa: S608
-            "JOIN enterprises_enterprise e ON e.id = m.enterprise_id "
-            f"WHERE {scope} AND m.completed_on >= %s AND m.completed_on <= %s GROUP BY 1",
-            (*scope_params, start, end),
-        )
-        for group, count in cursor.fetchall():
-            result[str(group)]["module_completions"] = int(count)
-    if "certificates" in wanted:
-        cursor.execute(
-            f"SELECT {key('c.issued_on')}, COUNT(*) FROM training_certificate c "  # noqa: S608
-            "JOIN enterprises_enterprise e ON e.id = c.enterprise_id "
-            f"WHERE {scope} AND c.revoked_on IS NULL AND c.issued_on >= %s AND c.issued_on <= %s GROUP BY 1",
-            (*scope_params, start, end),
-        )
-        for group, count in cursor.fetchall():
-            result[str(group)]["certificates"] = int(count)
+    count_in_period("module_completions", "training_cohortenterprise", "completed_on")
+    count_in_period("certificates", "training_certificate", "issued_on", "x.revoked_on IS NULL")
     attended = (
         "FROM training_participant p JOIN training_classroomsession s ON s.id = p.session_id "
         "JOIN enterprises_enterprise e ON e.id = p.enterprise_id "
@@ -580,15 +569,7 @@ def floor_training(ctx: FloorContext) -> dict[str, dict[str, Any]]:
         for group, planned, done in cursor.fetchall():
             result[str(group)]["visits_planned"] = int(planned)
             result[str(group)]["visits_done_rate"] = _ratio(int(done or 0), int(planned))
-    if "visits_done" in wanted:
-        cursor.execute(
-            f"SELECT {key('v.done_on')}, COUNT(*) FROM training_visit v "  # noqa: S608
-            "JOIN enterprises_enterprise e ON e.id = v.enterprise_id "
-            f"WHERE {scope} AND v.status = 'done' AND v.done_on >= %s AND v.done_on <= %s GROUP BY 1",
-            (*scope_params, start, end),
-        )
-        for group, count in cursor.fetchall():
-            result[str(group)]["visits_done"] = int(count)
+    count_in_period("visits_done", "training_visit", "done_on", "x.status = 'done'")
     if grouping is None:
         totals = result[""]
         for code in wanted:

@@ -1,6 +1,7 @@
 """Training indicators for dashboards and reports (contract: ``scorehub.indicators.base``).
 
-The queries live in :func:`scorehub.training.selectors.indicator_values`, which the app's own pages use too.
+The queries live in :func:`scorehub.training.selectors.grouped_indicator_values`: the same code answers a
+whole scope and its child regions, enterprises or months.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from scorehub.enterprises.models import Enterprise
 from scorehub.indicators.base import Grouping, IndicatorSpec, Number, Period, ScopeDefinition, ScopeKind, Unit
 
 from .models import Cohort, CohortEnterprise, Enrolment, Programme
-from .selectors import grouped_indicator_values, indicator_values
+from .selectors import WHOLE, grouped_indicator_values
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -84,8 +85,14 @@ INDICATORS = [
 
 
 def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Number | None]:
-    values = indicator_values(enterprises=enterprises, start=period.start, end=period.end)
-    return {spec.code: values[spec.code.split(".", 1)[1]] for spec in INDICATORS}
+    everything = frozenset(spec.code.split(".", 1)[1] for spec in INDICATORS)
+    values = grouped_indicator_values(
+        enterprises=enterprises, start=period.start, end=period.end, grouping=None, wanted=everything
+    ).get(WHOLE, {})
+    # Without records: counts are 0, rates and the target have no value.
+    return {
+        spec.code: values.get(spec.code.split(".", 1)[1], 0 if spec.is_zero_when_empty else None) for spec in INDICATORS
+    }
 
 
 def compute_groups(

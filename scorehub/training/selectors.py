@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     IntegerField,
@@ -510,48 +511,6 @@ def enrolment_targets_at(programme_ids: Any, end: dt.date) -> dict[int, int]:
     return {programme_id: value for programme_id, (_due, value) in by_programme.items()}
 
 
-def indicator_values(*, enterprises: QuerySet[Any], start: dt.date, end: dt.date) -> dict[str, Any]:
-    """The training indicators for a set of enterprises and an inclusive period (constant queries)."""
-    enterprise_ids = enterprises.values("pk")
-    enrolments = Enrolment.objects.filter(enterprise__in=enterprise_ids)
-    enrolled_in_period = enrolled(enrolments).filter(enrolled_on__range=(start, end))
-    enrolled_by_end = enrolled(enrolments).filter(enrolled_on__lte=end)
-    programme_ids = enrolled_by_end.values("programme_id")
-    by_programme = enrolment_targets_at(programme_ids, end)
-    target_total = sum(by_programme.values())
-    enrolled_in_targeted = enrolled_by_end.filter(programme_id__in=list(by_programme)).count()
-
-    completions = CohortEnterprise.objects.filter(enterprise__in=enterprise_ids, completed_on__range=(start, end))
-    participants = Participant.objects.filter(enterprise__in=enterprise_ids, session__starts_on__range=(start, end))
-    mix = participant_mix(participants)
-    session_ids = participants.values("session_id")
-    sessions = ClassroomSession.objects.filter(pk__in=session_ids).count()
-    responses = satisfaction(SurveyResponse.objects.filter(session_id__in=session_ids))
-    visits = Visit.objects.filter(enterprise__in=enterprise_ids).exclude(status=VisitStatus.CANCELLED)
-    visit_counts = visits.aggregate(
-        planned=Count("pk", filter=Q(planned_on__range=(start, end))),
-        done=Count("pk", filter=Q(status=VisitStatus.DONE, done_on__range=(start, end))),
-        done_of_planned=Count("pk", filter=Q(planned_on__range=(start, end), status=VisitStatus.DONE)),
-    )
-    return {
-        "enrolled": enrolled_in_period.count(),
-        "enrolment_target": target_total if by_programme else None,
-        "enrolment_vs_target": rate(enrolled_in_targeted, target_total),
-        "module_completions": completions.count(),
-        "certificates": Certificate.objects.filter(
-            enterprise__in=enterprise_ids, issued_on__range=(start, end), revoked_on__isnull=True
-        ).count(),
-        "sessions": sessions,
-        "participants": mix.total,
-        "participants_worker_share": mix.worker_share,
-        "participants_women_share": mix.women_share,
-        "satisfaction_rate": responses.rate,
-        "visits_planned": visit_counts["planned"],
-        "visits_done": visit_counts["done"],
-        "visits_done_rate": rate(visit_counts["done_of_planned"], visit_counts["planned"]),
-    }
-
-
 def upcoming_and_overdue(visits: QuerySet[Visit], today: dt.date, days: int = 60) -> dict[str, list[Visit]]:
     base = visits.select_related("enterprise", "participation__cohort__module", "inspector").prefetch_related(
         "consultants"
@@ -564,21 +523,26 @@ def upcoming_and_overdue(visits: QuerySet[Visit], today: dt.date, days: int = 60
 
 #: Indicators that are not split by month (a programme's target is not a monthly amount).
 NOT_MONTHLY = frozenset({"enrolment_target", "enrolment_vs_target"})
+#: The key of the single group of an ungrouped computation.
+WHOLE = ""
 
 
 def grouped_indicator_values(
     *, enterprises: QuerySet[Any], start: dt.date, end: dt.date, grouping: Any, wanted: frozenset[str]
 ) -> dict[str, dict[str, Any]]:
-    """The indicators named in ``wanted`` per group of ``grouping`` (child region, enterprise or month), each
-    group's values being those :func:`indicator_values` gives for that group alone.  One grouped query per
-    table asked for; groups without records are missing."""
+    """The training indicators named in ``wanted`` for a set of enterprises and an inclusive period, per
+    group of ``grouping`` (child region, enterprise or month), each group's values being those of the
+    group alone; ``grouping=None``: the whole set, under :data:`WHOLE`.  One grouped query per table asked
+    for, whatever the number of groups; groups without records are missing."""
     from scorehub.indicators.base import month_key
 
-    by_month = grouping.kind == "month"
+    by_month = grouping is not None and grouping.kind == "month"
     if by_month:
         wanted = wanted - NOT_MONTHLY
 
     def key(enterprise_path: str, day: str) -> Any:
+        if grouping is None:
+            return Value(WHOLE, output_field=CharField())
         return TruncMonth(day) if by_month else grouping.enterprise_key(enterprise_path)
 
     def name(group: Any) -> str:
