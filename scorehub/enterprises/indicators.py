@@ -78,6 +78,9 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
 def compute_groups(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
 ) -> dict[str, dict[str, Number | None]]:
+    if grouping.kind == "period":
+        halves = enterprises.aggregate(**grouping.half_aggregates(period, _aggregates))
+        return {key: _values(row) for key, row in Grouping.by_half(halves).items()}
     if grouping.kind == "month":
         start, end = _day_bounds(period)
         rows = (

@@ -17,9 +17,11 @@ Optional parts of a source module (the layer works without them):
 
 * ``def specs() -> list[IndicatorSpec]``: indicators that depend on a catalogue (one per KPI, ...);
   used instead of ``INDICATORS`` when present.
-* ``def compute_groups(*, enterprises, period, grouping: Grouping) -> dict[str, dict[str, Number | None]]``:
-  the same numbers split by child region, enterprise or month in one grouped query each.  Without it
-  the layer calls ``compute`` once per group (correct, only slower).
+* ``def compute_groups(*, enterprises, period, grouping: Grouping) -> dict[str, dict[str, Number | None]] | None``:
+  the same numbers split by child region, enterprise or month in one grouped query each, and a period
+  with the one before it (``Grouping.pair``: what every dashboard and API answer compares) in one
+  query each.  ``None`` for a kind of grouping the source does not split; without it (or with
+  ``None``) the layer calls ``compute`` once per group (correct, only slower).
 * ``SENTENCES`` (or ``def sentences()``): headline figures written as sentences for the PDF report.
 * ``FUNNELS``: stages drawn as a funnel on the dashboard.
 * ``def rows(*, enterprises, period) -> list[Rows]``: the underlying records for the Excel report.
@@ -151,25 +153,80 @@ class Funnel:
     codes: tuple[str, ...]
 
 
+#: The group keys of a ``period`` grouping (``Grouping.pair``).
+PREVIOUS = "previous"
+CURRENT = "current"
+
+
 @dataclass(frozen=True)
 class Grouping:
     """How ``compute_groups`` splits its numbers (optional, for speed; see ``scorehub.indicators.layer``).
 
     * ``region``: by the first ``length`` characters of the enterprise's region code (child regions);
     * ``enterprise``: by enterprise id (as a string);
-    * ``month``: by calendar month of the record's date (``month_key``: ``"2024-03"``).
+    * ``month``: by calendar month of the record's date (``month_key``: ``"2024-03"``);
+    * ``period``: the ``period`` given to ``compute_groups`` is two periods end to end, split on the day
+      ``split``: group :data:`PREVIOUS` before it, :data:`CURRENT` from it on (``halves``).  Unlike the
+      other kinds, each group's values are *all* that ``compute`` gives for its own half alone, states
+      at the half's end and comparisons with the period before the half included, and both groups are
+      always present.
     """
 
-    kind: str  # "region" | "enterprise" | "month"
+    kind: str  # "region" | "enterprise" | "month" | "period"
     length: int = 0
     #: The codes the caller will read (None: all).  A source may skip the queries of the others.
     codes: frozenset[str] | None = None
+    #: ``period``: the first day of the later half.
+    split: dt.date | None = None
+
+    @classmethod
+    def pair(cls, period: Period) -> tuple[Period, Grouping]:
+        """``period`` and the one before it (``Period.previous``) as one span and its ``period`` grouping."""
+        return Period(period.previous().start, period.end), cls("period", split=period.start)
+
+    def halves(self, span: Period) -> dict[str, Period]:
+        """``period``: the two periods ``span`` is made of, by group key."""
+        if self.kind != "period" or self.split is None or not span.start < self.split <= span.end:
+            raise ValueError("a period grouping splits its span inside it")
+        return {PREVIOUS: Period(span.start, self.split - dt.timedelta(days=1)), CURRENT: Period(self.split, span.end)}
+
+    def half_key(self, day: str, *, instant: bool = False) -> Any:
+        """``period``: an ORM expression for the half a record falls in by its date field ``day``
+        (``instant``: a date-time field, split at local midnight)."""
+        from django.db.models import Case, CharField, Value, When
+        from django.utils import timezone
+
+        if self.split is None:
+            raise ValueError("only a period grouping has halves")
+        boundary: Any = self.split
+        if instant:
+            boundary = timezone.make_aware(dt.datetime.combine(self.split, dt.time.min))
+        return Case(
+            When(**{f"{day}__gte": boundary}, then=Value(CURRENT)),
+            default=Value(PREVIOUS),
+            output_field=CharField(),
+        )
 
     def wants(self, *codes: str) -> bool:
         """Whether any of ``codes`` (or of their prefixes: ``"kpis.change."``) is asked for."""
         if self.codes is None:
             return True
         return any(c == w or (c.endswith(".") and w.startswith(c)) for c in codes for w in self.codes)
+
+    def half_aggregates(self, span: Period, aggregates_of: Callable[[Period], dict[str, Any]]) -> dict[str, Any]:
+        """``period``: ``aggregates_of(half)`` for both halves in one ``aggregate()`` (conditional
+        aggregates), named ``"<key>_<name>"``; :meth:`by_half` splits the answer back."""
+        halves = self.halves(span).items()
+        return {f"{key}_{name}": agg for key, half in halves for name, agg in aggregates_of(half).items()}
+
+    @staticmethod
+    def by_half(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The answer of :meth:`half_aggregates` as ``{PREVIOUS: {name: value}, CURRENT: {...}}``."""
+        result: dict[str, dict[str, Any]] = {PREVIOUS: {}, CURRENT: {}}
+        for name, value in row.items():
+            key, _sep, field = name.partition("_")
+            result[key][field] = value
+        return result
 
     def enterprise_key(self, enterprise_path: str = "enterprise") -> Any:
         """An ORM expression for the group key of a record reached through ``enterprise_path``."""

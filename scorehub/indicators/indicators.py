@@ -131,7 +131,9 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
 
 def compute_groups(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
-) -> dict[str, dict[str, Number | None]]:
+) -> dict[str, dict[str, Number | None]] | None:
+    if grouping.kind == "period":  # not split yet: the layer computes each half alone
+        return None
     counts = (
         selectors.kpi_record_counts(enterprises, period, grouping)
         if grouping.wants("kpis.records", "kpis.enterprises_reporting")

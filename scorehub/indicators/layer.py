@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .base import Funnel, Grouping, IndicatorSpec, Number, Period, Rows, Sentence, Unit, month_key
+from .base import CURRENT, PREVIOUS, Funnel, Grouping, IndicatorSpec, Number, Period, Rows, Sentence, Unit, month_key
 from .formatting import change_display, display, trend_direction
 from .scopes import AnalysisScope
 
@@ -59,9 +59,10 @@ class Source:
         self, enterprises: QuerySet[Any], period: Period, grouping: Grouping
     ) -> dict[str, Values] | None:
         grouped = getattr(self.module, "compute_groups", None)
-        if grouped is None:
+        result = None if grouped is None else grouped(enterprises=enterprises, period=period, grouping=grouping)
+        if result is None:  # the source does not split this kind of grouping
             return None
-        return {str(k): dict(v) for k, v in grouped(enterprises=enterprises, period=period, grouping=grouping).items()}
+        return {str(k): dict(v) for k, v in result.items()}
 
     def sentences(self) -> list[Sentence]:
         dynamic = getattr(self.module, "sentences", None)
@@ -248,12 +249,21 @@ def _complete(specs: list[IndicatorSpec], values: Values) -> Values:
 def compute_numbers(
     scope: AnalysisScope, period: Period, *, with_previous: bool = True, sources: Sequence[Source] | None = None
 ) -> Numbers:
+    """Every indicator of the scope for ``period``, with the previous period's values to compare.
+
+    A source that splits a :meth:`Grouping.pair` answers both periods with one query per table; the
+    others are computed once per period."""
     previous = period.previous()
+    span, pair = Grouping.pair(period)
     sections = []
     for source in discover() if sources is None else sources:
         specs = source.specs()
-        current = _complete(specs, source.compute(scope.enterprises, period))
-        before = _complete(specs, source.compute(scope.enterprises, previous)) if with_previous else {}
+        halves = source.compute_groups(scope.enterprises, span, pair) if with_previous else None
+        if halves is not None:
+            current, before = _complete(specs, halves[CURRENT]), _complete(specs, halves[PREVIOUS])
+        else:
+            current = _complete(specs, source.compute(scope.enterprises, period))
+            before = _complete(specs, source.compute(scope.enterprises, previous)) if with_previous else {}
         figures = [Figure(spec, current[spec.code], before.get(spec.code)) for spec in specs]
         sections.append(Section(source, figures))
     return Numbers(scope=scope, period=period, previous_period=previous, sections=sections)

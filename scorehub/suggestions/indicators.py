@@ -96,9 +96,18 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
 def compute_groups(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
 ) -> dict[str, dict[str, Number | None]]:
-    """The same numbers per child region, enterprise or month: one grouped query per table asked for."""
+    """The same numbers per child region, enterprise, month or half of a period pair: one grouped query
+    per table asked for."""
     wanted = frozenset(spec.code.split(".", 1)[1] for spec in INDICATORS if grouping.wants(spec.code))
     if not wanted:
         return {}
     grouped = grouped_numbers(enterprises=enterprises, period=period, grouping=grouping, wanted=wanted)
+    if grouping.kind == "period":  # both halves, every number: a half without records has counts of 0
+        return {key: _coded(grouped.get(key, {})) for key in grouping.halves(period)}
     return {key: {f"suggestions.{field}": value for field, value in values.items()} for key, values in grouped.items()}
+
+
+def _coded(values: dict[str, Number | None]) -> dict[str, Number | None]:
+    return {
+        spec.code: values.get(spec.code.split(".", 1)[1], 0 if spec.is_zero_when_empty else None) for spec in INDICATORS
+    }

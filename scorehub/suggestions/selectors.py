@@ -190,12 +190,18 @@ def grouped_numbers(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping, wanted: frozenset[str]
 ) -> dict[str, dict[str, Any]]:
     """The numbers named in ``wanted`` (fields of :class:`SuggestionNumbers`) per group of ``grouping``:
-    child region, enterprise or month.  One grouped query per table asked for; each group's values are
-    those ``suggestion_numbers`` gives for that group alone.  Groups without records are missing."""
+    child region, enterprise, month or half of a period pair.  One grouped query per table asked for;
+    each group's values are those ``suggestion_numbers`` gives for that group alone.  Groups without
+    records are missing."""
     suggestions = suggestions_in(enterprises, period)
     by_month = grouping.kind == "month"
-    suggestion_key = TruncMonth("submitted_at") if by_month else grouping.enterprise_key("enterprise")
-    project_key = TruncMonth("started_on") if by_month else grouping.enterprise_key("enterprise")
+    by_date = by_month or grouping.kind == "period"  # groups of time, not of enterprises
+    if grouping.kind == "period":
+        suggestion_key, project_key = grouping.half_key("submitted_at", instant=True), grouping.half_key("started_on")
+    elif by_month:
+        suggestion_key, project_key = TruncMonth("submitted_at"), TruncMonth("started_on")
+    else:
+        suggestion_key = project_key = grouping.enterprise_key("enterprise")
 
     def name(group: Any) -> str:
         if not by_month:
@@ -208,9 +214,10 @@ def grouped_numbers(
         for row in rows:
             result[name(row["group"])].update(_count_values(row))
     if "per_100_workers" in wanted:
-        if by_month:
+        if by_date:  # every month or half has the same workforce: the enterprises' own
             total = enterprises.aggregate(total=Coalesce(Sum("employees_total"), 0))["total"]
-            workers = dict.fromkeys((month_key(month) for month in period.months()), total)
+            keys = grouping.halves(period) if not by_month else (month_key(month) for month in period.months())
+            workers = dict.fromkeys(keys, total)
         else:
             staffed = enterprises.annotate(group=grouping.enterprise_key("")).values("group").order_by()
             workers = {name(r["group"]): r["total"] for r in staffed.annotate(total=Sum("employees_total"))}

@@ -10,7 +10,7 @@ import pytest
 
 from scorehub.enterprises.models import Enterprise
 from scorehub.indicators import layer
-from scorehub.indicators.base import Grouping, Period
+from scorehub.indicators.base import CURRENT, PREVIOUS, Grouping, Period
 from scorehub.indicators.models import Assessment, Kpi, KpiRecord, KpiValue, Practice, PracticeAnswer
 from scorehub.indicators.periods import default_period, parse_period
 from scorehub.indicators.scopes import resolve_scope
@@ -286,3 +286,40 @@ def test_a_source_without_grouped_queries_gives_the_same_tables(persona, usernam
     assert layer.compute_months(scope, period, sources=plain_sources) == layer.compute_months(
         scope, period, sources=grouped
     )
+
+
+def _paired_periods() -> list[Period]:
+    """Periods whose halves cross years, quarters and months, whole months and plain days."""
+    this_year = default_period().end.year
+    return [
+        default_period(),
+        parse_period(f"{this_year}-Q1"),  # compared with the year before's last quarter
+        parse_period(f"{this_year - 1}"),
+        parse_period(f"{this_year}-01"),
+        Period(dt.date(this_year - 1, 12, 10), dt.date(this_year, 1, 20)),  # days, not months
+    ]
+
+
+@pytest.mark.parametrize(
+    ("username", "key"),
+    [("admin", "nation"), ("huzhou_official", "region:330500"), ("huzhou_official", "enterprise")],
+)
+def test_a_period_and_the_one_before_split_from_one_span_equal_each_alone(persona, username, key, nanxun_enterprise):
+    """What every dashboard compares: a source that splits ``Grouping.pair`` answers each half exactly
+    as ``compute`` does for that half alone (states at the half's end and its own baseline included)."""
+    if key == "enterprise":
+        key = f"enterprise:{nanxun_enterprise.pk}"
+    scope = resolve_scope(persona(username), key)
+    unsplit = set()
+    for period in _paired_periods():
+        span, pair = Grouping.pair(period)
+        assert pair.halves(span) == {PREVIOUS: period.previous(), CURRENT: period}
+        for source in layer.discover():
+            halves = source.compute_groups(scope.enterprises, span, pair)
+            if halves is None:
+                unsplit.add(source.name)
+                continue
+            assert set(halves) == {PREVIOUS, CURRENT}
+            for half_key, half in pair.halves(span).items():
+                assert_same(source.compute(scope.enterprises, half), layer._complete(source.specs(), halves[half_key]))
+    assert not unsplit - {"safety", "training", "indicators"}
