@@ -127,10 +127,9 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
 def compute_groups(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
 ) -> dict[str, dict[str, Number | None]] | None:
-    """The same numbers per child region or enterprise, one query per table however many groups.
-    Nothing of safety is drawn month by month (no indicator is a trend), so months have no groups."""
-    if grouping.kind == "period":  # not split yet: the layer computes each half alone
-        return None
+    """The same numbers per child region, enterprise or half of a period pair, one query per table
+    however many groups.  Nothing of safety is drawn month by month (no indicator is a trend), so
+    months have no groups."""
     if grouping.kind == "month":
         return {}
     return {key: _coded(numbers) for key, numbers in grouped_safety_numbers(enterprises, period, grouping).items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -72,32 +73,69 @@ def _by_group(queryset: QuerySet[Any], key: Any, **aggregates: Any) -> dict[str,
     return {str(row.pop("group")): row for row in rows}
 
 
+def _periods(period: Period, grouping: Grouping | None) -> dict[str, Period]:
+    """The periods a computation answers, by group key: the two halves of a period pair, else the one."""
+    if grouping is not None and grouping.kind == "period":
+        return grouping.halves(period)
+    return {WHOLE: period}
+
+
+def _aggregate(
+    queryset: QuerySet[Any],
+    period: Period,
+    grouping: Grouping | None,
+    enterprise_path: str,
+    aggregates_of: Callable[[Period], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """``aggregates_of(period)`` per group of ``grouping`` in one query: per child region or enterprise,
+    over the whole scope, or, for a period pair, per half (each half's aggregates filter its own days)."""
+    if grouping is not None and grouping.kind == "period":
+        return grouping.by_half(queryset.aggregate(**grouping.half_aggregates(period, aggregates_of)))
+    return _by_group(queryset, _key(grouping, enterprise_path), **aggregates_of(period))
+
+
+def _reach(period: Period, grouping: Grouping | None) -> dt.date:
+    """The first day a computation with baselines reads: the start of the earliest baseline."""
+    return min(p.previous().start for p in _periods(period, grouping).values())
+
+
 def check_numbers(
     enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None = None
 ) -> dict[str, dict[str, Any]]:
     """Checks by kind in the period, failed items, and inspections against the baseline period, per
-    group of ``grouping`` (child region or enterprise; None: the whole scope under :data:`WHOLE`)."""
-    baseline = period.previous()
-    in_period = Q(checked_on__gte=period.start, checked_on__lte=period.end)
-    in_baseline = Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)
+    group of ``grouping`` (child region, enterprise or half of a period pair; None: the whole scope
+    under :data:`WHOLE`)."""
     is_inspection = Q(kind__in=INSPECTION_KINDS)
-    checks = SafetyCheck.objects.filter(enterprise__in=enterprises).filter(in_period | in_baseline)
-    counts = _by_group(
-        checks,
-        _key(grouping, "enterprise"),
-        **{f"checks_{kind}": Count("pk", filter=in_period & Q(kind=kind)) for kind in CheckKind.values},
-        inspections=Count("pk", filter=in_period & is_inspection),
-        inspections_baseline=Count("pk", filter=in_baseline & is_inspection),
+
+    def check_counts(p: Period) -> dict[str, Any]:
+        in_period = Q(checked_on__gte=p.start, checked_on__lte=p.end)
+        baseline = p.previous()
+        in_baseline = Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)
+        return {
+            **{f"checks_{kind}": Count("pk", filter=in_period & Q(kind=kind)) for kind in CheckKind.values},
+            "inspections": Count("pk", filter=in_period & is_inspection),
+            "inspections_baseline": Count("pk", filter=in_baseline & is_inspection),
+        }
+
+    checks = SafetyCheck.objects.filter(
+        enterprise__in=enterprises, checked_on__gte=_reach(period, grouping), checked_on__lte=period.end
     )
-    failed = _by_group(
+    counts = _aggregate(checks, period, grouping, "enterprise", check_counts)
+    failed = _aggregate(
         CheckResult.objects.filter(
             check_record__enterprise__in=enterprises,
             check_record__checked_on__gte=period.start,
             check_record__checked_on__lte=period.end,
             outcome=Outcome.FAIL,
         ),
-        _key(grouping, "check_record__enterprise"),
-        items_failed=Count("pk"),
+        period,
+        grouping,
+        "check_record__enterprise",
+        lambda p: {
+            "items_failed": Count(
+                "pk", filter=Q(check_record__checked_on__gte=p.start, check_record__checked_on__lte=p.end)
+            )
+        },
     )
     result: dict[str, dict[str, Any]] = {}
     for group in set(counts) | set(failed):
@@ -118,32 +156,50 @@ def hazard_numbers(
 ) -> dict[str, dict[str, Any]]:
     """Hazards found / rectified / verified / overdue by class, the rectification rate and the median
     number of days to rectify, for hazards of the period (as they stood at its end), per group."""
-    day = _reference_day(period)
-    key = _key(grouping, "enterprise")
     hazards = Hazard.objects.filter(enterprise__in=enterprises)
-    found = Q(found_on__gte=period.start, found_on__lte=period.end)
-    rectified_by_day = Q(rectified_on__isnull=False, rectified_on__lte=day)
-    overdue = Q(found_on__lte=day, deadline__lt=day) & (Q(rectified_on__isnull=True) | Q(rectified_on__gt=day))
-    aggregates: dict[str, Any] = {}
-    for cls in HazardClass.values:
-        is_cls = Q(hazard_class=cls)
-        aggregates[f"found_{cls}"] = Count("pk", filter=found & is_cls)
-        aggregates[f"rectified_{cls}"] = Count(
-            "pk", filter=is_cls & Q(rectified_on__gte=period.start, rectified_on__lte=period.end)
-        )
-        aggregates[f"verified_{cls}"] = Count(
-            "pk", filter=is_cls & Q(verified_on__gte=period.start, verified_on__lte=period.end)
-        )
-        aggregates[f"overdue_{cls}"] = Count("pk", filter=is_cls & overdue)
-    aggregates["found_and_rectified"] = Count("pk", filter=found & rectified_by_day)
-    counts = _by_group(hazards, key, **aggregates)
-    durations: dict[str, list[int]] = {}
-    rectified = hazards.filter(found & rectified_by_day)
+
+    def found_in(p: Period) -> Q:
+        return Q(found_on__gte=p.start, found_on__lte=p.end)
+
+    def rectified_by(day: dt.date) -> Q:
+        return Q(rectified_on__isnull=False, rectified_on__lte=day)
+
+    def hazard_counts(p: Period) -> dict[str, Any]:
+        day = _reference_day(p)
+        overdue = Q(found_on__lte=day, deadline__lt=day) & (Q(rectified_on__isnull=True) | Q(rectified_on__gt=day))
+        aggregates: dict[str, Any] = {}
+        for cls in HazardClass.values:
+            is_cls = Q(hazard_class=cls)
+            aggregates[f"found_{cls}"] = Count("pk", filter=found_in(p) & is_cls)
+            aggregates[f"rectified_{cls}"] = Count(
+                "pk", filter=is_cls & Q(rectified_on__gte=p.start, rectified_on__lte=p.end)
+            )
+            aggregates[f"verified_{cls}"] = Count(
+                "pk", filter=is_cls & Q(verified_on__gte=p.start, verified_on__lte=p.end)
+            )
+            aggregates[f"overdue_{cls}"] = Count("pk", filter=is_cls & overdue)
+        aggregates["found_and_rectified"] = Count("pk", filter=found_in(p) & rectified_by(day))
+        return aggregates
+
+    counts = _aggregate(hazards, period, grouping, "enterprise", hazard_counts)
+    # The days each hazard found in the period took to be rectified, by its period's end: read once
+    # up to the latest end, each hazard then kept only if rectified by the end of its own period.
+    periods = _periods(period, grouping)
+    by_period = grouping is not None and grouping.kind == "period"
+    key = grouping.half_key("found_on") if by_period and grouping else _key(grouping, "enterprise")
     group_key = Value(WHOLE, output_field=CharField()) if key is None else key
-    pairs = rectified.annotate(group=group_key).values_list("group", "found_on", "rectified_on").order_by()
+    pairs = (
+        hazards.filter(found_in(period) & rectified_by(_reference_day(period)))
+        .annotate(group=group_key)
+        .values_list("group", "found_on", "rectified_on")
+        .order_by()
+    )
+    durations: dict[str, list[int]] = {}
     for group, found_on, done in pairs:
         # ``done`` is never None: only rectified hazards are read.
-        durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
+        own_end = _reference_day(periods[group]) if by_period else None
+        if own_end is None or done <= own_end:  # type: ignore[operator]
+            durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
     result: dict[str, dict[str, Any]] = {}
     for group, row in counts.items():
         values: dict[str, Any] = {}
@@ -166,32 +222,46 @@ def accident_numbers(
     enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None = None
 ) -> dict[str, dict[str, Any]]:
     """Accidents (near misses apart), people affected and days lost, against the baseline period, per group."""
-    baseline = period.previous()
-    in_period = Q(occurred_on__gte=period.start, occurred_on__lte=period.end)
-    in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
-    accidents = Accident.objects.filter(enterprise__in=enterprises).filter(in_period | in_baseline)
-    counts = _by_group(
-        accidents,
-        _key(grouping, "enterprise"),
-        accidents=Count("pk", filter=in_period & Q(severity__in=ACCIDENT_SEVERITIES)),
-        accidents_baseline=Count("pk", filter=in_baseline & Q(severity__in=ACCIDENT_SEVERITIES)),
-        near_misses=Count("pk", filter=in_period & Q(severity="near_miss")),
-        accidents_recordable=Count("pk", filter=in_period & Q(severity__in=RECORDABLE_SEVERITIES)),
-    )
-    days = _by_group(
-        AffectedPerson.objects.filter(accident__enterprise__in=enterprises),
-        _key(grouping, "accident__enterprise"),
-        lost_current=Coalesce(
-            Sum("days_lost", filter=Q(accident__occurred_on__gte=period.start, accident__occurred_on__lte=period.end)),
-            0,
-        ),
-        lost_baseline=Coalesce(
-            Sum(
-                "days_lost",
-                filter=Q(accident__occurred_on__gte=baseline.start, accident__occurred_on__lte=baseline.end),
+
+    def accident_counts(p: Period) -> dict[str, Any]:
+        baseline = p.previous()
+        in_period = Q(occurred_on__gte=p.start, occurred_on__lte=p.end)
+        in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
+        return {
+            "accidents": Count("pk", filter=in_period & Q(severity__in=ACCIDENT_SEVERITIES)),
+            "accidents_baseline": Count("pk", filter=in_baseline & Q(severity__in=ACCIDENT_SEVERITIES)),
+            "near_misses": Count("pk", filter=in_period & Q(severity="near_miss")),
+            "accidents_recordable": Count("pk", filter=in_period & Q(severity__in=RECORDABLE_SEVERITIES)),
+        }
+
+    def days_lost(p: Period) -> dict[str, Any]:
+        baseline = p.previous()
+        return {
+            "lost_current": Coalesce(
+                Sum("days_lost", filter=Q(accident__occurred_on__gte=p.start, accident__occurred_on__lte=p.end)), 0
             ),
-            0,
+            "lost_baseline": Coalesce(
+                Sum(
+                    "days_lost",
+                    filter=Q(accident__occurred_on__gte=baseline.start, accident__occurred_on__lte=baseline.end),
+                ),
+                0,
+            ),
+        }
+
+    reach = _reach(period, grouping)
+    accidents = Accident.objects.filter(enterprise__in=enterprises, occurred_on__gte=reach, occurred_on__lte=period.end)
+    counts = _aggregate(accidents, period, grouping, "enterprise", accident_counts)
+    days = _aggregate(
+        AffectedPerson.objects.filter(
+            accident__enterprise__in=enterprises,
+            accident__occurred_on__gte=reach,
+            accident__occurred_on__lte=period.end,
         ),
+        period,
+        grouping,
+        "accident__enterprise",
+        days_lost,
     )
     result: dict[str, dict[str, Any]] = {}
     for group in set(counts) | set(days):

@@ -89,7 +89,11 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
     values = grouped_indicator_values(
         enterprises=enterprises, start=period.start, end=period.end, grouping=None, wanted=everything
     ).get(WHOLE, {})
-    # Without records: counts are 0, rates and the target have no value.
+    return _coded(values)
+
+
+def _coded(values: dict[str, Number | None]) -> dict[str, Number | None]:
+    """Every indicator by its code; without records counts are 0, rates and the target have no value."""
     return {
         spec.code: values.get(spec.code.split(".", 1)[1], 0 if spec.is_zero_when_empty else None) for spec in INDICATORS
     }
@@ -98,16 +102,16 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
 def compute_groups(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
 ) -> dict[str, dict[str, Number | None]] | None:
-    """The same numbers per child region, enterprise or month (targets are not split by month): one
-    grouped query per table asked for, instead of :func:`compute` once per group."""
-    if grouping.kind == "period":  # not split yet: the layer computes each half alone
-        return None
+    """The same numbers per child region, enterprise, month (targets are not split by month) or half of
+    a period pair: one grouped query per table asked for, instead of :func:`compute` once per group."""
     wanted = frozenset(spec.code.split(".", 1)[1] for spec in INDICATORS if grouping.wants(spec.code))
     if not wanted:
         return {}
     grouped = grouped_indicator_values(
         enterprises=enterprises, start=period.start, end=period.end, grouping=grouping, wanted=wanted
     )
+    if grouping.kind == "period":  # both halves, every number, as ``compute`` gives them
+        return {key: _coded(grouped.get(key, {})) for key in grouping.halves(period)}
     return {key: {f"training.{name}": value for name, value in values.items()} for key, values in grouped.items()}
 
 

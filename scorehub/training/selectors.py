@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -499,16 +500,24 @@ def team_warnings(members: QuerySet[TeamMember]) -> TeamWarnings:
 # Indicators (see scorehub/training/indicators.py)
 
 
-def enrolment_targets_at(programme_ids: Any, end: dt.date) -> dict[int, int]:
-    """The enrolment target of each programme that applies at ``end``: the first one due on or after it,
-    or else the last one (programmes without an enrolment target are missing)."""
-    targets = ProgrammeTarget.objects.filter(programme_id__in=programme_ids, kind=TargetKind.ENROLMENTS)
-    by_programme: dict[int, tuple[dt.date, int]] = {}
-    for programme_id, due_on, value in targets.order_by("due_on").values_list("programme_id", "due_on", "value"):
-        chosen = by_programme.get(programme_id)
-        if chosen is None or chosen[0] < end:
-            by_programme[programme_id] = (due_on, value)
-    return {programme_id: value for programme_id, (_due, value) in by_programme.items()}
+def enrolment_targets_at(programme_ids: Any, ends: Iterable[dt.date]) -> dict[dt.date, dict[int, int]]:
+    """For each day of ``ends``, the enrolment target of each programme that applies then: the first one
+    due on or after it, or else the last one (programmes without an enrolment target are missing).
+    One query, however many days."""
+    targets = list(
+        ProgrammeTarget.objects.filter(programme_id__in=programme_ids, kind=TargetKind.ENROLMENTS)
+        .order_by("due_on")
+        .values_list("programme_id", "due_on", "value")
+    )
+    result: dict[dt.date, dict[int, int]] = {}
+    for end in ends:
+        by_programme: dict[int, tuple[dt.date, int]] = {}
+        for programme_id, due_on, value in targets:
+            chosen = by_programme.get(programme_id)
+            if chosen is None or chosen[0] < end:
+                by_programme[programme_id] = (due_on, value)
+        result[end] = {programme_id: value for programme_id, (_due, value) in by_programme.items()}
+    return result
 
 
 def upcoming_and_overdue(visits: QuerySet[Visit], today: dt.date, days: int = 60) -> dict[str, list[Visit]]:
@@ -531,18 +540,21 @@ def grouped_indicator_values(
     *, enterprises: QuerySet[Any], start: dt.date, end: dt.date, grouping: Any, wanted: frozenset[str]
 ) -> dict[str, dict[str, Any]]:
     """The training indicators named in ``wanted`` for a set of enterprises and an inclusive period, per
-    group of ``grouping`` (child region, enterprise or month), each group's values being those of the
-    group alone; ``grouping=None``: the whole set, under :data:`WHOLE`.  One grouped query per table asked
-    for, whatever the number of groups; groups without records are missing."""
-    from scorehub.indicators.base import month_key
+    group of ``grouping`` (child region, enterprise, month or half of a period pair), each group's values
+    being those of the group alone; ``grouping=None``: the whole set, under :data:`WHOLE`.  One grouped
+    query per table asked for, whatever the number of groups; groups without records are missing."""
+    from scorehub.indicators.base import Period, month_key
 
     by_month = grouping is not None and grouping.kind == "month"
+    by_half = grouping is not None and grouping.kind == "period"
     if by_month:
         wanted = wanted - NOT_MONTHLY
 
     def key(enterprise_path: str, day: str) -> Any:
         if grouping is None:
             return Value(WHOLE, output_field=CharField())
+        if by_half:
+            return grouping.half_key(day)
         return TruncMonth(day) if by_month else grouping.enterprise_key(enterprise_path)
 
     def name(group: Any) -> str:
@@ -561,18 +573,33 @@ def grouped_indicator_values(
         for row in grouped(in_period, key("enterprise", "enrolled_on"), n=Count("pk")):
             result[name(row["group"])]["enrolled"] = row["n"]
     if wanted & NOT_MONTHLY:
+        # Enrolments as they stood at the end of the period (of each half of a pair), per programme.
+        ends = {group: half.end for group, half in grouping.halves(Period(start, end)).items()} if by_half else {}
         by_end = enrolments.filter(enrolled_on__lte=end)
-        rows = list(
-            by_end.annotate(group=key("enterprise", "enrolled_on"))
-            .values("group", "programme_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        targets = enrolment_targets_at({row["programme_id"] for row in rows}, end)
+        if by_half:
+            counted = by_end.values("programme_id").annotate(
+                **{group: Count("pk", filter=Q(enrolled_on__lte=day)) for group, day in ends.items()}
+            )
+            rows = [
+                {"group": group, "programme_id": row["programme_id"], "n": row[group], "end": day}
+                for row in counted.order_by()
+                for group, day in ends.items()
+                if row[group]  # a programme counts in a half only once it has an enrolment
+            ]
+        else:
+            rows = [
+                {**row, "end": end}
+                for row in by_end.annotate(group=key("enterprise", "enrolled_on"))
+                .values("group", "programme_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+            ]
+        targets = enrolment_targets_at({row["programme_id"] for row in rows}, {row["end"] for row in rows})
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for row in rows:
-            if row["programme_id"] in targets:
-                sums[name(row["group"])][0] += targets[row["programme_id"]]
+            target = targets[row["end"]].get(row["programme_id"])
+            if target is not None:
+                sums[name(row["group"])][0] += target
                 sums[name(row["group"])][1] += row["n"]
         for group, (target, enrolled_count) in sums.items():
             result[group]["enrolment_target"] = target
