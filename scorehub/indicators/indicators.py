@@ -132,8 +132,6 @@ def compute(*, enterprises: QuerySet[Enterprise], period: Period) -> dict[str, N
 def compute_groups(
     *, enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping
 ) -> dict[str, dict[str, Number | None]] | None:
-    if grouping.kind == "period":  # not split yet: the layer computes each half alone
-        return None
     counts = (
         selectors.kpi_record_counts(enterprises, period, grouping)
         if grouping.wants("kpis.records", "kpis.enterprises_reporting")
@@ -154,6 +152,8 @@ def compute_groups(
     practices = selectors.practice_shares(enterprises, period, grouping) if grouping.wants("practices.") else {}
     kpis, practice_list = _kpis(), _practices()
     keys = set(counts) | set(cycles) | set(changes) | set(practices)
+    if grouping.kind == "period":  # both halves, with or without records
+        keys = set(grouping.halves(period))
     return {
         key: _values(
             counts.get(key, {}),

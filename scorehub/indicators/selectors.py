@@ -31,7 +31,7 @@ from django.db.models.functions import Cast
 
 from scorehub.enterprises.models import Enterprise
 
-from .base import Grouping, Period, month_key
+from .base import CURRENT, PREVIOUS, Grouping, Period, month_key
 from .models import KpiRecord, Stage
 
 #: Changes are kept to four decimals (0.01 %), so that every database gives the same digits.
@@ -43,10 +43,13 @@ def _enterprise_subquery(enterprises: QuerySet[Enterprise]) -> tuple[str, tuple[
     return sql, tuple(params)
 
 
-def _group_sql(grouping: Grouping | None) -> tuple[str, tuple[Any, ...]]:
-    """The SQL group key over the enterprise table aliased ``e``."""
+def _group_sql(grouping: Grouping | None, day: str = "f.assessed_on") -> tuple[str, tuple[Any, ...]]:
+    """The SQL group key over the enterprise table aliased ``e`` (and, for the halves of a period pair,
+    the record's date column ``day``)."""
     if grouping is None:
         return "''", ()
+    if grouping.kind == "period":
+        return f"CASE WHEN {day} >= %s THEN '{CURRENT}' ELSE '{PREVIOUS}' END", (grouping.split,)
     if grouping.kind == "region":
         return "SUBSTR(e.region_id, 1, %s)", (grouping.length,)
     if grouping.kind == "enterprise":
@@ -84,7 +87,7 @@ def kpi_record_counts(
     if grouping is None:
         row = records.aggregate(records=Count("pk"), reporting=Count("enterprise", distinct=True))
         return {"": {"records": row["records"], "reporting": row["reporting"]}}
-    key = grouping.enterprise_key("enterprise")
+    key = grouping.half_key("month") if grouping.kind == "period" else grouping.enterprise_key("enterprise")
     if grouping.kind == "enterprise":
         key = Cast("enterprise_id", output_field=CharField())
     rows = (
@@ -211,7 +214,7 @@ def kpi_changes(
     """Per group and KPI id: the cycles followed up in the period and how their KPIs changed."""
     if grouping is not None and grouping.kind == "month":
         return {}
-    key_sql, key_params = _group_sql(grouping)
+    key_sql, key_params = _group_sql(grouping, "s.assessed_on")
     if grouping is not None and grouping.kind == "cycle":
         key_sql = "s.follow_up_id"
     subquery, sub_params = _enterprise_subquery(enterprises)
