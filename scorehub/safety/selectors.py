@@ -94,6 +94,34 @@ def _aggregate(
     return _by_group(queryset, _key(grouping, enterprise_path), **aggregates_of(period))
 
 
+def _aggregate_by(
+    queryset: QuerySet[Any],
+    period: Period,
+    grouping: Grouping | None,
+    enterprise_path: str,
+    by: str,
+    aggregates_of: Callable[[Period], dict[str, Any]],
+) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Like :func:`_aggregate`, further split by the values of the field ``by`` (a kind, a class):
+    ``{group: {value: aggregates}}``.  Splitting in the GROUP BY keeps the aggregates few and cheap
+    (one per number, not one per number and value)."""
+    result: dict[str, dict[Any, dict[str, Any]]] = {}
+    if grouping is not None and grouping.kind == "period":
+        rows = queryset.values(by).annotate(**grouping.half_aggregates(period, aggregates_of)).order_by()
+        for row in rows:
+            value = row.pop(by)
+            for half, values in grouping.by_half(row).items():
+                result.setdefault(half, {})[value] = values
+        return result
+    key = _key(grouping, enterprise_path)
+    group_key = Value(WHOLE, output_field=CharField()) if key is None else key
+    rows = queryset.annotate(group=group_key).values("group", by).annotate(**aggregates_of(period)).order_by()
+    for row in rows:
+        group, value = str(row.pop("group")), row.pop(by)
+        result.setdefault(group, {})[value] = row
+    return result
+
+
 def _reach(period: Period, grouping: Grouping | None) -> dt.date:
     """The first day a computation with baselines reads: the start of the earliest baseline."""
     return min(p.previous().start for p in _periods(period, grouping).values())
@@ -105,22 +133,26 @@ def check_numbers(
     """Checks by kind in the period, failed items, and inspections against the baseline period, per
     group of ``grouping`` (child region, enterprise or half of a period pair; None: the whole scope
     under :data:`WHOLE`)."""
-    is_inspection = Q(kind__in=INSPECTION_KINDS)
 
     def check_counts(p: Period) -> dict[str, Any]:
-        in_period = Q(checked_on__gte=p.start, checked_on__lte=p.end)
         baseline = p.previous()
-        in_baseline = Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)
         return {
-            **{f"checks_{kind}": Count("pk", filter=in_period & Q(kind=kind)) for kind in CheckKind.values},
-            "inspections": Count("pk", filter=in_period & is_inspection),
-            "inspections_baseline": Count("pk", filter=in_baseline & is_inspection),
+            "n": Count("pk", filter=Q(checked_on__gte=p.start, checked_on__lte=p.end)),
+            "baseline": Count("pk", filter=Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)),
         }
 
     checks = SafetyCheck.objects.filter(
         enterprise__in=enterprises, checked_on__gte=_reach(period, grouping), checked_on__lte=period.end
     )
-    counts = _aggregate(checks, period, grouping, "enterprise", check_counts)
+    by_kind = _aggregate_by(checks, period, grouping, "enterprise", "kind", check_counts)
+    counts = {
+        group: {
+            **{f"checks_{kind}": kinds.get(kind, {}).get("n") or 0 for kind in CheckKind.values},
+            "inspections": sum(kinds.get(kind, {}).get("n") or 0 for kind in INSPECTION_KINDS),
+            "inspections_baseline": sum(kinds.get(kind, {}).get("baseline") or 0 for kind in INSPECTION_KINDS),
+        }
+        for group, kinds in by_kind.items()
+    }
     failed = _aggregate(
         CheckResult.objects.filter(
             check_record__enterprise__in=enterprises,
@@ -139,11 +171,9 @@ def check_numbers(
     )
     result: dict[str, dict[str, Any]] = {}
     for group in set(counts) | set(failed):
-        values = {name: count or 0 for name, count in counts.get(group, {}).items()}
-        values.setdefault("inspections", 0)
-        values.setdefault("inspections_baseline", 0)
-        for kind in CheckKind.values:
-            values.setdefault(f"checks_{kind}", 0)
+        values: dict[str, Any] = {f"checks_{kind}": 0 for kind in CheckKind.values}
+        values.update(inspections=0, inspections_baseline=0)
+        values.update(counts.get(group, {}))
         values["checks"] = sum(values[f"checks_{kind}"] for kind in CheckKind.values)
         values["items_failed"] = failed.get(group, {}).get("items_failed") or 0
         values["inspections_change"] = percent_change(values["inspections"], values["inspections_baseline"])
@@ -167,21 +197,15 @@ def hazard_numbers(
     def hazard_counts(p: Period) -> dict[str, Any]:
         day = _reference_day(p)
         overdue = Q(found_on__lte=day, deadline__lt=day) & (Q(rectified_on__isnull=True) | Q(rectified_on__gt=day))
-        aggregates: dict[str, Any] = {}
-        for cls in HazardClass.values:
-            is_cls = Q(hazard_class=cls)
-            aggregates[f"found_{cls}"] = Count("pk", filter=found_in(p) & is_cls)
-            aggregates[f"rectified_{cls}"] = Count(
-                "pk", filter=is_cls & Q(rectified_on__gte=p.start, rectified_on__lte=p.end)
-            )
-            aggregates[f"verified_{cls}"] = Count(
-                "pk", filter=is_cls & Q(verified_on__gte=p.start, verified_on__lte=p.end)
-            )
-            aggregates[f"overdue_{cls}"] = Count("pk", filter=is_cls & overdue)
-        aggregates["found_and_rectified"] = Count("pk", filter=found_in(p) & rectified_by(day))
-        return aggregates
+        return {
+            "found": Count("pk", filter=found_in(p)),
+            "rectified": Count("pk", filter=Q(rectified_on__gte=p.start, rectified_on__lte=p.end)),
+            "verified": Count("pk", filter=Q(verified_on__gte=p.start, verified_on__lte=p.end)),
+            "overdue": Count("pk", filter=overdue),
+            "found_and_rectified": Count("pk", filter=found_in(p) & rectified_by(day)),
+        }
 
-    counts = _aggregate(hazards, period, grouping, "enterprise", hazard_counts)
+    by_class = _aggregate_by(hazards, period, grouping, "enterprise", "hazard_class", hazard_counts)
     # The days each hazard found in the period took to be rectified, by its period's end: read once
     # up to the latest end, each hazard then kept only if rectified by the end of its own period.
     periods = _periods(period, grouping)
@@ -201,15 +225,16 @@ def hazard_numbers(
         if own_end is None or done <= own_end:  # type: ignore[operator]
             durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
     result: dict[str, dict[str, Any]] = {}
-    for group, row in counts.items():
+    for group, classes in by_class.items():
         values: dict[str, Any] = {}
         for stage in ("found", "rectified", "verified", "overdue"):
-            general, major = row[f"{stage}_general"] or 0, row[f"{stage}_major"] or 0
+            general = classes.get(HazardClass.GENERAL, {}).get(stage) or 0
+            major = classes.get(HazardClass.MAJOR, {}).get(stage) or 0
             values[f"hazards_{stage}"] = general + major
             values[f"hazards_{stage}_general"] = general
             values[f"hazards_{stage}_major"] = major
         found_total = values["hazards_found"]
-        found_and_rectified = row["found_and_rectified"] or 0
+        found_and_rectified = sum(row.get("found_and_rectified") or 0 for row in classes.values())
         values["hazards_found_rectified"] = found_and_rectified
         values["rectification_rate"] = found_and_rectified / found_total if found_total else None
         days = durations.get(group)
@@ -225,13 +250,9 @@ def accident_numbers(
 
     def accident_counts(p: Period) -> dict[str, Any]:
         baseline = p.previous()
-        in_period = Q(occurred_on__gte=p.start, occurred_on__lte=p.end)
-        in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
         return {
-            "accidents": Count("pk", filter=in_period & Q(severity__in=ACCIDENT_SEVERITIES)),
-            "accidents_baseline": Count("pk", filter=in_baseline & Q(severity__in=ACCIDENT_SEVERITIES)),
-            "near_misses": Count("pk", filter=in_period & Q(severity="near_miss")),
-            "accidents_recordable": Count("pk", filter=in_period & Q(severity__in=RECORDABLE_SEVERITIES)),
+            "n": Count("pk", filter=Q(occurred_on__gte=p.start, occurred_on__lte=p.end)),
+            "baseline": Count("pk", filter=Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)),
         }
 
     def days_lost(p: Period) -> dict[str, Any]:
@@ -251,7 +272,20 @@ def accident_numbers(
 
     reach = _reach(period, grouping)
     accidents = Accident.objects.filter(enterprise__in=enterprises, occurred_on__gte=reach, occurred_on__lte=period.end)
-    counts = _aggregate(accidents, period, grouping, "enterprise", accident_counts)
+    by_severity = _aggregate_by(accidents, period, grouping, "enterprise", "severity", accident_counts)
+
+    def total(severities: dict[str, dict[str, Any]], field: str, among: Any) -> int:
+        return sum(row.get(field) or 0 for severity, row in severities.items() if severity in among)
+
+    counts = {
+        group: {
+            "accidents": total(severities, "n", ACCIDENT_SEVERITIES),
+            "accidents_baseline": total(severities, "baseline", ACCIDENT_SEVERITIES),
+            "near_misses": total(severities, "n", ("near_miss",)),
+            "accidents_recordable": total(severities, "n", RECORDABLE_SEVERITIES),
+        }
+        for group, severities in by_severity.items()
+    }
     days = _aggregate(
         AffectedPerson.objects.filter(
             accident__enterprise__in=enterprises,
@@ -265,9 +299,8 @@ def accident_numbers(
     )
     result: dict[str, dict[str, Any]] = {}
     for group in set(counts) | set(days):
-        values = {name: count or 0 for name, count in counts.get(group, {}).items()}
-        for name in ("accidents", "accidents_baseline", "near_misses", "accidents_recordable"):
-            values.setdefault(name, 0)
+        values: dict[str, Any] = {"accidents": 0, "accidents_baseline": 0, "near_misses": 0, "accidents_recordable": 0}
+        values.update(counts.get(group, {}))
         lost = days.get(group, {})
         values["days_lost"] = lost.get("lost_current") or 0
         values["days_lost_baseline"] = lost.get("lost_baseline") or 0
