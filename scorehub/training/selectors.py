@@ -565,6 +565,9 @@ def grouped_indicator_values(
     def grouped(queryset: QuerySet[Any], group: Any, **aggregates: Any) -> list[dict[str, Any]]:
         return list(queryset.annotate(group=group).values("group").annotate(**aggregates).order_by())
 
+    def grouped_by(queryset: QuerySet[Any], group: Any, field: str, **aggregates: Any) -> list[dict[str, Any]]:
+        return list(queryset.annotate(group=group).values("group", field).annotate(**aggregates).order_by())
+
     enterprise_ids = enterprises.values("pk")
     result: dict[str, dict[str, Any]] = defaultdict(dict)
     enrolments = enrolled(Enrolment.objects.filter(enterprise__in=enterprise_ids))
@@ -615,46 +618,78 @@ def grouped_indicator_values(
         for row in grouped(certificates, key("enterprise", "issued_on"), n=Count("pk")):
             result[name(row["group"])]["certificates"] = row["n"]
     participants = Participant.objects.filter(enterprise__in=enterprise_ids, session__starts_on__range=(start, end))
-    participant_key = key("enterprise", "session__starts_on")
-    if wanted & {"participants", "participants_worker_share", "participants_women_share"}:
-        rows = grouped(
+    mix_codes = {"participants", "participants_worker_share", "participants_women_share"}
+    if wanted & (mix_codes | {"sessions", "satisfaction_rate"}):
+        # One row per group and session attended: the participants' mix, and the sessions whose survey
+        # answers count (each session once per group).
+        by_session = grouped_by(
             participants,
-            participant_key,
+            key("enterprise", "session__starts_on"),
+            "session_id",
             total=Count("pk"),
             workers=Count("pk", filter=Q(role=StaffRole.WORKER)),
             women=Count("pk", filter=Q(gender=Gender.FEMALE)),
         )
-        for row in rows:
-            mix = Mix(total=row["total"], workers=row["workers"], women=row["women"])
-            result[name(row["group"])].update(
-                participants=mix.total,
-                participants_worker_share=mix.worker_share,
-                participants_women_share=mix.women_share,
-            )
-    if wanted & {"sessions", "satisfaction_rate"}:
-        # The sessions each group attended, then the survey answers of every such session once.
-        pairs = {
-            (name(row["group"]), row["session_id"])
-            for row in participants.annotate(group=participant_key).values("group", "session_id").distinct().order_by()
-        }
-        answers = {
-            row["session_id"]: (row["n"], row["satisfied"])
-            for row in SurveyResponse.objects.filter(session_id__in=participants.values("session_id"))
-            .values("session_id")
-            .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(overall__gte=SATISFIED_FROM)))
-            .order_by()
-        }
-        tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for group, session_id in pairs:
-            n, satisfied = answers.get(session_id, (0, 0))
-            tally[group][0] += 1
-            tally[group][1] += n
-            tally[group][2] += satisfied
-        for group, (sessions, n, satisfied) in tally.items():
-            result[group]["sessions"] = sessions
-            result[group]["satisfaction_rate"] = Satisfaction(responses=n, satisfied=satisfied).rate
+        mixes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for row in by_session:
+            mix_sums = mixes[name(row["group"])]
+            mix_sums[0] += row["total"]
+            mix_sums[1] += row["workers"]
+            mix_sums[2] += row["women"]
+        if wanted & mix_codes:
+            for group, (total, workers, women) in mixes.items():
+                mix = Mix(total=total, workers=workers, women=women)
+                result[group].update(
+                    participants=mix.total,
+                    participants_worker_share=mix.worker_share,
+                    participants_women_share=mix.women_share,
+                )
+        if wanted & {"sessions", "satisfaction_rate"}:
+            answers = {
+                row["session_id"]: (row["n"], row["satisfied"])
+                for row in SurveyResponse.objects.filter(session_id__in=participants.values("session_id"))
+                .values("session_id")
+                .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(overall__gte=SATISFIED_FROM)))
+                .order_by()
+            }
+            tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+            for row in by_session:
+                n, satisfied = answers.get(row["session_id"], (0, 0))
+                group_tally = tally[name(row["group"])]
+                group_tally[0] += 1
+                group_tally[1] += n
+                group_tally[2] += satisfied
+            for group, (sessions, n, satisfied) in tally.items():
+                result[group]["sessions"] = sessions
+                result[group]["satisfaction_rate"] = Satisfaction(responses=n, satisfied=satisfied).rate
     visits = Visit.objects.filter(enterprise__in=enterprise_ids).exclude(status=VisitStatus.CANCELLED)
-    if wanted & {"visits_planned", "visits_done_rate"}:
+    done_visit = Q(status=VisitStatus.DONE)
+    if not by_month and wanted & {"visits_planned", "visits_done_rate", "visits_done"}:
+        # Visits planned (by the day planned) and done (by the day done) in one read of the visits of
+        # either; months group the two by different days, so they take the two reads below.
+        def visit_counts(p: Period) -> dict[str, Any]:
+            planned_in = Q(planned_on__range=(p.start, p.end))
+            return {
+                "planned": Count("pk", filter=planned_in),
+                "done_as_planned": Count("pk", filter=planned_in & done_visit),
+                "done": Count("pk", filter=done_visit & Q(done_on__range=(p.start, p.end))),
+            }
+
+        visits_in_period = visits.filter(
+            Q(planned_on__range=(start, end)) | (done_visit & Q(done_on__range=(start, end)))
+        )
+        if by_half:
+            span_counts = visits_in_period.aggregate(**grouping.half_aggregates(Period(start, end), visit_counts))
+            rows = [{"group": half, **counts} for half, counts in grouping.by_half(span_counts).items()]
+        else:
+            rows = grouped(visits_in_period, key("enterprise", "planned_on"), **visit_counts(Period(start, end)))
+        for row in rows:
+            result[name(row["group"])].update(
+                visits_planned=row["planned"],
+                visits_done_rate=rate(row["done_as_planned"], row["planned"]),
+                visits_done=row["done"],
+            )
+    elif wanted & {"visits_planned", "visits_done_rate"}:
         planned = visits.filter(planned_on__range=(start, end))
         rows = grouped(
             planned,
@@ -666,8 +701,8 @@ def grouped_indicator_values(
             result[name(row["group"])].update(
                 visits_planned=row["planned"], visits_done_rate=rate(row["done"], row["planned"])
             )
-    if "visits_done" in wanted:
-        done = visits.filter(status=VisitStatus.DONE, done_on__range=(start, end))
+    if by_month and "visits_done" in wanted:
+        done = visits.filter(done_visit, done_on__range=(start, end))
         for row in grouped(done, key("enterprise", "done_on"), n=Count("pk")):
             result[name(row["group"])]["visits_done"] = row["n"]
     return {group: {code: v for code, v in values.items() if code in wanted} for group, values in result.items()}
