@@ -267,7 +267,8 @@ def test_child_table_numbers_add_up_to_the_parent_counts(persona):
 @pytest.mark.parametrize(("username", "key"), [("admin", "nation"), ("huzhou_official", "region:330500")])
 def test_a_source_without_grouped_queries_gives_the_same_tables(persona, username, key):
     """An app that only has ``compute`` (no ``compute_groups``) still fills the region, enterprise and
-    month tables, group by group, with the numbers the grouped queries give."""
+    month tables, group by group, and the previous period's figures, with the numbers the grouped
+    queries give."""
     from types import SimpleNamespace
 
     scope = resolve_scope(persona(username), key)
@@ -286,6 +287,11 @@ def test_a_source_without_grouped_queries_gives_the_same_tables(persona, usernam
     assert layer.compute_months(scope, period, sources=plain_sources) == layer.compute_months(
         scope, period, sources=grouped
     )
+    # The headline cards and their comparison: each period computed alone, or both from one span.
+    alone, paired = (layer.compute_numbers(scope, period, sources=s) for s in (plain_sources, grouped))
+    assert [(f.spec.code, f.value, f.previous) for f in alone.figures] == [
+        (f.spec.code, f.value, f.previous) for f in paired.figures
+    ]
 
 
 def _paired_periods() -> list[Period]:
