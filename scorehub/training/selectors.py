@@ -571,7 +571,9 @@ def grouped_indicator_values(
     enterprise_ids = enterprises.values("pk")
     result: dict[str, dict[str, Any]] = defaultdict(dict)
     enrolments = enrolled(Enrolment.objects.filter(enterprise__in=enterprise_ids))
-    if "enrolled" in wanted:
+    # The halves of a pair count their enrolments in the same read as the enrolments against target.
+    enrolled_with_targets = by_half and "enrolled" in wanted and bool(wanted & NOT_MONTHLY)
+    if "enrolled" in wanted and not enrolled_with_targets:
         in_period = enrolments.filter(enrolled_on__range=(start, end))
         for row in grouped(in_period, key("enterprise", "enrolled_on"), n=Count("pk")):
             result[name(row["group"])]["enrolled"] = row["n"]
@@ -580,12 +582,24 @@ def grouped_indicator_values(
         ends = {group: half.end for group, half in grouping.halves(Period(start, end)).items()} if by_half else {}
         by_end = enrolments.filter(enrolled_on__lte=end)
         if by_half:
-            counted = by_end.values("programme_id").annotate(
-                **{group: Count("pk", filter=Q(enrolled_on__lte=day)) for group, day in ends.items()}
+            halves = grouping.halves(Period(start, end))
+            counted = list(
+                by_end.values("programme_id")
+                .annotate(
+                    **{group: Count("pk", filter=Q(enrolled_on__lte=day)) for group, day in ends.items()},
+                    **{
+                        f"new_{group}": Count("pk", filter=Q(enrolled_on__range=(half.start, half.end)))
+                        for group, half in halves.items()
+                    },
+                )
+                .order_by()
             )
+            if enrolled_with_targets:
+                for group in halves:
+                    result[group]["enrolled"] = sum(row[f"new_{group}"] for row in counted)
             rows = [
                 {"group": group, "programme_id": row["programme_id"], "n": row[group], "end": day}
-                for row in counted.order_by()
+                for row in counted
                 for group, day in ends.items()
                 if row[group]  # a programme counts in a half only once it has an enrolment
             ]
