@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from scorehub.core.aggregates import MedianDuration, medians_in_database
 
 from . import conf
 from .models import (
@@ -181,6 +183,42 @@ def check_numbers(
     return result
 
 
+def _rectification_days(
+    hazards: QuerySet[Hazard],
+    period: Period,
+    grouping: Grouping | None,
+    found_in: Callable[[Period], Q],
+    rectified_by: Callable[[dt.date], Q],
+) -> dict[str, float | int]:
+    """The median days to rectify per group: over the hazards found in the period and rectified by
+    its end (the end of each half, for a period pair).  Groups without such hazards are missing."""
+    by_period = grouping is not None and grouping.kind == "period"
+    counted = hazards.filter(found_in(period) & rectified_by(_reference_day(period)))
+    if medians_in_database():
+
+        def median(p: Period) -> dict[str, Any]:
+            days = F("rectified_on") - F("found_on")
+            return {"median": MedianDuration(days, filter=found_in(p) & rectified_by(_reference_day(p)))}
+
+        rows = _aggregate(counted, period, grouping, "enterprise", median)
+        return {
+            group: row["median"].total_seconds() / 86400 for group, row in rows.items() if row["median"] is not None
+        }
+    # Elsewhere the rows are read once up to the latest end, and each hazard is kept only if it was
+    # rectified by the end of its own period.
+    periods = _periods(period, grouping)
+    key = grouping.half_key("found_on") if by_period and grouping else _key(grouping, "enterprise")
+    group_key = Value(WHOLE, output_field=CharField()) if key is None else key
+    pairs = counted.annotate(group=group_key).values_list("group", "found_on", "rectified_on").order_by()
+    durations: dict[str, list[int]] = {}
+    for group, found_on, done in pairs:
+        # ``done`` is never None: only rectified hazards are read.
+        own_end = _reference_day(periods[group]) if by_period else None
+        if own_end is None or done <= own_end:  # type: ignore[operator]
+            durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
+    return {group: statistics.median(days) for group, days in durations.items()}
+
+
 def hazard_numbers(
     enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -206,24 +244,7 @@ def hazard_numbers(
         }
 
     by_class = _aggregate_by(hazards, period, grouping, "enterprise", "hazard_class", hazard_counts)
-    # The days each hazard found in the period took to be rectified, by its period's end: read once
-    # up to the latest end, each hazard then kept only if rectified by the end of its own period.
-    periods = _periods(period, grouping)
-    by_period = grouping is not None and grouping.kind == "period"
-    key = grouping.half_key("found_on") if by_period and grouping else _key(grouping, "enterprise")
-    group_key = Value(WHOLE, output_field=CharField()) if key is None else key
-    pairs = (
-        hazards.filter(found_in(period) & rectified_by(_reference_day(period)))
-        .annotate(group=group_key)
-        .values_list("group", "found_on", "rectified_on")
-        .order_by()
-    )
-    durations: dict[str, list[int]] = {}
-    for group, found_on, done in pairs:
-        # ``done`` is never None: only rectified hazards are read.
-        own_end = _reference_day(periods[group]) if by_period else None
-        if own_end is None or done <= own_end:  # type: ignore[operator]
-            durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
+    durations = _rectification_days(hazards, period, grouping, found_in, rectified_by)
     result: dict[str, dict[str, Any]] = {}
     for group, classes in by_class.items():
         values: dict[str, Any] = {}
@@ -237,8 +258,7 @@ def hazard_numbers(
         found_and_rectified = sum(row.get("found_and_rectified") or 0 for row in classes.values())
         values["hazards_found_rectified"] = found_and_rectified
         values["rectification_rate"] = found_and_rectified / found_total if found_total else None
-        days = durations.get(group)
-        values["median_days_to_rectify"] = statistics.median(days) if days else None
+        values["median_days_to_rectify"] = durations.get(group)
         result[group] = values
     return result
 

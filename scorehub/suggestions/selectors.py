@@ -26,9 +26,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DecimalField,
     DurationField,
@@ -43,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
+from scorehub.core.aggregates import MedianDuration, medians_in_database
 from scorehub.enterprises.models import Enterprise
 from scorehub.indicators.base import Grouping, Period, month_key
 
@@ -127,25 +126,10 @@ def median_days(suggestions: QuerySet[Suggestion], until: str, key: Any = None) 
     return {group: round(sum(days) / len(days), 1) for group, days in middle.items()}
 
 
-class MedianDuration(Aggregate):
-    """The median of a duration as one aggregate: PostgreSQL's ordered-set ``percentile_cont``, which,
-    like ``statistics.median``, takes the mean of the two middle values of an even count."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
 #: The suggestions each median counts: those decided, and those implemented.
 DECIDED = Q(decided_at__isnull=False) & ~Q(status=SuggestionStatus.UNDER_REVIEW)
 IMPLEMENTED = DECIDED & Q(status=SuggestionStatus.IMPLEMENTED, implemented_at__isnull=False)
 MEDIAN_FIELDS = frozenset({"median_days_to_decision", "median_days_to_implementation"})
-
-
-def _medians_with_counts() -> bool:
-    """Whether the medians come with the counts, as aggregates of the same query (PostgreSQL); other
-    databases rank the durations in a query of their own (:func:`median_days`)."""
-    return connection.vendor == "postgresql"
 
 
 def _median_aggregates() -> dict[str, Any]:
@@ -224,7 +208,7 @@ def suggestion_numbers(*, enterprises: QuerySet[Enterprise], period: Period) -> 
     """Every number of the suggestion scheme for ``enterprises`` in ``period`` (three queries, five
     where the medians take their own)."""
     suggestions = suggestions_in(enterprises, period)
-    together = _medians_with_counts()
+    together = medians_in_database()
     row = suggestions.aggregate(**SUGGESTION_COUNTS, **(_median_aggregates() if together else {}))
     counts = _count_values(row)
     if together:
@@ -268,7 +252,7 @@ def grouped_numbers(
         return month_key(timezone.localtime(group).date() if isinstance(group, dt.datetime) else group)
 
     result: dict[str, dict[str, Any]] = defaultdict(dict)
-    together = bool(wanted & MEDIAN_FIELDS) and _medians_with_counts()
+    together = bool(wanted & MEDIAN_FIELDS) and medians_in_database()
     if wanted & (COUNT_FIELDS | {"per_100_workers"}) or together:
         aggregates = {**SUGGESTION_COUNTS, **(_median_aggregates() if together else {})}
         rows = suggestions.annotate(group=suggestion_key).values("group").annotate(**aggregates).order_by()
