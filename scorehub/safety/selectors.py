@@ -269,61 +269,38 @@ def accident_numbers(
     """Accidents (near misses apart), people affected and days lost, against the baseline period, per group."""
 
     def accident_counts(p: Period) -> dict[str, Any]:
+        # The people affected are joined in, so an accident is counted once however many it affected.
+        in_period = Q(occurred_on__gte=p.start, occurred_on__lte=p.end)
         baseline = p.previous()
+        in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
         return {
-            "n": Count("pk", filter=Q(occurred_on__gte=p.start, occurred_on__lte=p.end)),
-            "baseline": Count("pk", filter=Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)),
+            "n": Count("pk", filter=in_period, distinct=True),
+            "baseline": Count("pk", filter=in_baseline, distinct=True),
+            "lost": Sum("people__days_lost", filter=in_period),
+            "lost_baseline": Sum("people__days_lost", filter=in_baseline),
         }
 
-    def days_lost(p: Period) -> dict[str, Any]:
-        baseline = p.previous()
-        return {
-            "lost_current": Coalesce(
-                Sum("days_lost", filter=Q(accident__occurred_on__gte=p.start, accident__occurred_on__lte=p.end)), 0
-            ),
-            "lost_baseline": Coalesce(
-                Sum(
-                    "days_lost",
-                    filter=Q(accident__occurred_on__gte=baseline.start, accident__occurred_on__lte=baseline.end),
-                ),
-                0,
-            ),
-        }
-
-    reach = _reach(period, grouping)
-    accidents = Accident.objects.filter(enterprise__in=enterprises, occurred_on__gte=reach, occurred_on__lte=period.end)
+    accidents = Accident.objects.filter(
+        enterprise__in=enterprises, occurred_on__gte=_reach(period, grouping), occurred_on__lte=period.end
+    )
     by_severity = _aggregate_by(accidents, period, grouping, "enterprise", "severity", accident_counts)
 
-    def total(severities: dict[str, dict[str, Any]], field: str, among: Any) -> int:
-        return sum(row.get(field) or 0 for severity, row in severities.items() if severity in among)
+    def total(severities: dict[str, dict[str, Any]], field: str, among: Any = None) -> int:
+        return sum(row.get(field) or 0 for severity, row in severities.items() if among is None or severity in among)
 
-    counts = {
+    counts: dict[str, dict[str, Any]] = {
         group: {
             "accidents": total(severities, "n", ACCIDENT_SEVERITIES),
             "accidents_baseline": total(severities, "baseline", ACCIDENT_SEVERITIES),
             "near_misses": total(severities, "n", ("near_miss",)),
             "accidents_recordable": total(severities, "n", RECORDABLE_SEVERITIES),
+            "days_lost": total(severities, "lost"),
+            "days_lost_baseline": total(severities, "lost_baseline"),
         }
         for group, severities in by_severity.items()
     }
-    days = _aggregate(
-        AffectedPerson.objects.filter(
-            accident__enterprise__in=enterprises,
-            accident__occurred_on__gte=reach,
-            accident__occurred_on__lte=period.end,
-        ),
-        period,
-        grouping,
-        "accident__enterprise",
-        days_lost,
-    )
     result: dict[str, dict[str, Any]] = {}
-    for group in set(counts) | set(days):
-        values: dict[str, Any] = {"accidents": 0, "accidents_baseline": 0, "near_misses": 0, "accidents_recordable": 0}
-        values.update(counts.get(group, {}))
-        lost = days.get(group, {})
-        values["days_lost"] = lost.get("lost_current") or 0
-        values["days_lost_baseline"] = lost.get("lost_baseline") or 0
+    for group, values in counts.items():
         values["accidents_change"] = percent_change(values["accidents"], values["accidents_baseline"])
         values["days_lost_change"] = percent_change(values["days_lost"], values["days_lost_baseline"])
         result[group] = values

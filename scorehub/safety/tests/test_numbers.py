@@ -395,3 +395,38 @@ def test_planning_an_inspection_and_refusing_a_second(client_as, persona):
     assert PlannedInspection.objects.filter(enterprise=enterprise).count() == 1
     # An inspector plans nothing.
     assert client_as("nanxun_inspector").post(url, {"planned_for": day, "kind": "government"}).status_code == 404
+
+
+def test_an_accident_that_hurt_several_people_counts_once_and_adds_up_their_days(period, nanxun_enterprise):
+    """Accidents and the days their people lost come from one read that joins the people in."""
+    scope = Enterprise.objects.filter(pk=nanxun_enterprise.pk)
+    span, pair = Grouping.pair(period)
+    before = selectors.safety_numbers(scope, period)
+    before_halves = selectors.grouped_safety_numbers(scope, span, pair)
+
+    def accident(day, severity, days_lost):
+        record = Accident.objects.create(
+            enterprise=nanxun_enterprise,
+            occurred_on=day,
+            place="冲压车间",
+            accident_type="struck",
+            severity=severity,
+            description="模具脱落",
+        )
+        for days in days_lost:
+            AffectedPerson.objects.create(accident=record, gender="male", injury="lost_time", days_lost=days)
+
+    accident(period.end - dt.timedelta(days=3), "lost_time", [4, 9, 0])
+    accident(period.end - dt.timedelta(days=5), "near_miss", [0])
+    accident(period.start - dt.timedelta(days=10), "first_aid", [1, 2])  # the baseline period
+    after = selectors.safety_numbers(scope, period)
+    added = {name: after[name] - before[name] for name in ("accidents", "accidents_recordable", "near_misses")}
+    assert added == {"accidents": 1, "accidents_recordable": 1, "near_misses": 1}
+    assert after["accidents_baseline"] - before["accidents_baseline"] == 1
+    assert after["days_lost"] - before["days_lost"] == 13
+    assert after["days_lost_baseline"] - before["days_lost_baseline"] == 3
+    # The same from a period pair: the current half as above, the previous half counts the baseline accident.
+    halves = selectors.grouped_safety_numbers(scope, span, pair)
+    assert {k: halves["current"][k] for k in after} == after
+    assert halves["previous"]["accidents"] - before_halves["previous"]["accidents"] == 1
+    assert halves["previous"]["days_lost"] - before_halves["previous"]["days_lost"] == 3
