@@ -113,15 +113,8 @@ class EnterpriseImporter(Importer):
             aliases=("企业英文名称", "英文名", "english name"),
             example="Example Silk Co., Ltd.",
         ),
-        Column(
-            "credit_code",
-            "统一社会信用代码",
-            "Unified social credit code",
-            aliases=CREDIT_CODE_ALIASES,
-            required=True,
-            example=EXAMPLE_CREDIT_CODE,
-            help_zh="18 位，最后一位为校验码",
-            help_en="18 characters; the last one is a check character",
+        credit_code_column(
+            help_zh="18 位，最后一位为校验码", help_en="18 characters; the last one is a check character"
         ),
         Column(
             "region",

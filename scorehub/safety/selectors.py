@@ -299,12 +299,10 @@ def accident_numbers(
         }
         for group, severities in by_severity.items()
     }
-    result: dict[str, dict[str, Any]] = {}
-    for group, values in counts.items():
+    for values in counts.values():
         values["accidents_change"] = percent_change(values["accidents"], values["accidents_baseline"])
         values["days_lost_change"] = percent_change(values["days_lost"], values["days_lost_baseline"])
-        result[group] = values
-    return result
+    return counts
 
 
 def safety_numbers(enterprises: QuerySet[Enterprise], period: Period) -> dict[str, Any]:

@@ -90,13 +90,18 @@ def suggestions_in(enterprises: QuerySet[Enterprise], period: Period) -> QuerySe
     ).counted()
 
 
+#: The suggestions that got a decision (a rejected one taken back under review waits again), and those
+#: of them implemented: what the two medians count.
+DECIDED = Q(decided_at__isnull=False) & ~Q(status=SuggestionStatus.UNDER_REVIEW)
+IMPLEMENTED = DECIDED & Q(status=SuggestionStatus.IMPLEMENTED, implemented_at__isnull=False)
+
+
 def decided(suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
-    """The suggestions that got a decision (a rejected one taken back under review waits again)."""
-    return suggestions.filter(decided_at__isnull=False).exclude(status=SuggestionStatus.UNDER_REVIEW)
+    return suggestions.filter(DECIDED)
 
 
 def implemented(suggestions: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
-    return decided(suggestions).filter(status=SuggestionStatus.IMPLEMENTED, implemented_at__isnull=False)
+    return suggestions.filter(IMPLEMENTED)
 
 
 def median_days(suggestions: QuerySet[Suggestion], until: str, key: Any = None) -> dict[Any, float]:
@@ -126,9 +131,6 @@ def median_days(suggestions: QuerySet[Suggestion], until: str, key: Any = None) 
     return {group: round(sum(days) / len(days), 1) for group, days in middle.items()}
 
 
-#: The suggestions each median counts: those decided, and those implemented.
-DECIDED = Q(decided_at__isnull=False) & ~Q(status=SuggestionStatus.UNDER_REVIEW)
-IMPLEMENTED = DECIDED & Q(status=SuggestionStatus.IMPLEMENTED, implemented_at__isnull=False)
 MEDIAN_FIELDS = frozenset({"median_days_to_decision", "median_days_to_implementation"})
 
 

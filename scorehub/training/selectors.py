@@ -579,14 +579,13 @@ def grouped_indicator_values(
             result[name(row["group"])]["enrolled"] = row["n"]
     if wanted & NOT_MONTHLY:
         # Enrolments as they stood at the end of the period (of each half of a pair), per programme.
-        ends = {group: half.end for group, half in grouping.halves(Period(start, end)).items()} if by_half else {}
         by_end = enrolments.filter(enrolled_on__lte=end)
         if by_half:
             halves = grouping.halves(Period(start, end))
             counted = list(
                 by_end.values("programme_id")
                 .annotate(
-                    **{group: Count("pk", filter=Q(enrolled_on__lte=day)) for group, day in ends.items()},
+                    **{group: Count("pk", filter=Q(enrolled_on__lte=half.end)) for group, half in halves.items()},
                     **{
                         f"new_{group}": Count("pk", filter=Q(enrolled_on__range=(half.start, half.end)))
                         for group, half in halves.items()
@@ -598,9 +597,9 @@ def grouped_indicator_values(
                 for group in halves:
                     result[group]["enrolled"] = sum(row[f"new_{group}"] for row in counted)
             rows = [
-                {"group": group, "programme_id": row["programme_id"], "n": row[group], "end": day}
+                {"group": group, "programme_id": row["programme_id"], "n": row[group], "end": half.end}
                 for row in counted
-                for group, day in ends.items()
+                for group, half in halves.items()
                 if row[group]  # a programme counts in a half only once it has an enrolment
             ]
         else:
