@@ -34,7 +34,9 @@ def sign_in(page: Page, base: str, username: str) -> None:
 
 
 def submit(page: Page, name: str = "save") -> None:
-    page.locator(f'[data-testid="training-form"] button[name="{name}"]').click()
+    # Wait for the answer page: on a busy machine a save can take longer than an assertion's 5 s.
+    with page.expect_navigation():
+        page.locator(f'[data-testid="training-form"] button[name="{name}"]').click()
 
 
 @pytest.fixture(scope="session")
