@@ -299,8 +299,11 @@ def ensure_visible(obj: models.Model, user: AnyUser, action: str = Action.VIEW) 
         raise OutOfScope
 
 
-def get_visible_or_404(model: type[M], user: AnyUser, action: str = Action.VIEW, **lookup: Any) -> M:
-    queryset = model._default_manager.all().visible_to(user, action)  # type: ignore[attr-defined]
+def get_visible_or_404(model: type[M] | QuerySet[M], user: AnyUser, action: str = Action.VIEW, **lookup: Any) -> M:
+    """The record of ``model`` (or of a queryset of it, e.g. with related rows joined) matching
+    ``lookup`` inside the user's scope; :class:`OutOfScope` (a 404) otherwise."""
+    base = model._default_manager.all() if isinstance(model, type) else model
+    queryset = base.visible_to(user, action)  # type: ignore[attr-defined]
     try:
         return queryset.get(**lookup)  # type: ignore[no-any-return]
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:

@@ -11,8 +11,9 @@ The run has two halves, each in its own process so that the database of the demo
    every installed app's records through its ``bench.py`` hook), then each scope is measured:
    the dashboard page and the indicator API through Django's test client, and the **floor**: hand
    written SQL over the raw tables that computes the same numbers (each app's ``bench.py`` supplies
-   the floor of its own indicators).  The floor's totals are compared with the API's values, so the
-   run also proves both compute the same numbers.
+   the floor of its own indicators).  A page and its floor run alternately, so that the machine's
+   slower spells weigh on both sides of their ratio.  The floor's totals are compared with the API's
+   values, so the run also proves both compute the same numbers.
 
 A ``bench.py`` hook of an app may define:
 
@@ -391,14 +392,32 @@ class Measured:
         return self.api_ms / self.api_floor_ms if self.api_floor_ms else float("inf")
 
 
-def _median_ms(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    result = func()  # warm-up (plans, caches)
-    times = []
-    for _ in range(repeat):
+#: The bench repeats a quick measurement until it has taken about this long (up to ``MAX_RUNS`` runs),
+#: so that the milliseconds of a single enterprise rest on more than a handful of samples.
+MIN_SECONDS = 2.0
+MAX_RUNS = 40
+
+
+def _paired_median_ms(
+    subject: Callable[[], Any], floor: Callable[[], Any], repeat: int, min_seconds: float = 0.0
+) -> tuple[float, float, Any, Any]:
+    """The median times of ``subject`` and of its ``floor``, run alternately after a warm-up of each.
+
+    Alternating puts both under the same conditions: a slower spell of the machine (another process,
+    a busy host) lands on both sides of the ratio instead of on one of them.  Answers both medians
+    and both last results."""
+    result, floor_result = subject(), floor()  # warm-up (plans, caches)
+    times: list[float] = []
+    floor_times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < repeat or (time.perf_counter() - started < min_seconds and len(times) < MAX_RUNS):
         start = time.perf_counter()
-        result = func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result
+        result = subject()
+        middle = time.perf_counter()
+        floor_result = floor()
+        times.append((middle - start) * 1000)
+        floor_times.append((time.perf_counter() - middle) * 1000)
+    return statistics.median(times), statistics.median(floor_times), result, floor_result
 
 
 def _scope_condition(scope: Any) -> tuple[str, tuple[Any, ...]]:
@@ -475,7 +494,7 @@ def _compare(api_json: dict[str, Any], floor_totals: dict[str, dict[str, dict[st
     return mismatches
 
 
-def _measure_scope(kind: str, key: str, user: Any, period: Period, repeat: int) -> Measured:
+def _measure_scope(kind: str, key: str, user: Any, period: Period, repeat: int, min_seconds: float = 0.0) -> Measured:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -501,10 +520,12 @@ def _measure_scope(kind: str, key: str, user: Any, period: Period, repeat: int) 
         assert response.status_code == 200, response.status_code
         return response.json()
 
-    dashboard_ms, _page = _median_ms(page, repeat)
-    api_ms, api_json = _median_ms(api, repeat)
-    floor_ms, floor_result = _median_ms(lambda: _floor_run(scope, period, page_ids, dashboard=True), repeat)
-    api_floor_ms, _api_floor = _median_ms(lambda: _floor_run(scope, period, [], dashboard=False), repeat)
+    dashboard_ms, floor_ms, _page, floor_result = _paired_median_ms(
+        page, lambda: _floor_run(scope, period, page_ids, dashboard=True), repeat, min_seconds
+    )
+    api_ms, api_floor_ms, api_json, _api_floor = _paired_median_ms(
+        api, lambda: _floor_run(scope, period, [], dashboard=False), repeat, min_seconds
+    )
     with CaptureQueriesContext(connection) as captured:
         page()
     by_source: dict[str, float] = {}
@@ -526,7 +547,7 @@ def _measure_scope(kind: str, key: str, user: Any, period: Period, repeat: int) 
     )
 
 
-def measure(*, repeat: int, log: Callable[[str], None]) -> list[Measured]:
+def measure(*, repeat: int, log: Callable[[str], None], min_seconds: float = MIN_SECONDS) -> list[Measured]:
     from scorehub.accounts.models import User
     from scorehub.enterprises.models import Enterprise
 
@@ -547,7 +568,7 @@ def measure(*, repeat: int, log: Callable[[str], None]) -> list[Measured]:
         log(f"Sources without a floor (their time counts in the pages, not in the floor): {', '.join(without)}")
     results = []
     for kind, key, username in plans:
-        measured = _measure_scope(kind, key, User.objects.get(username=username), period, repeat)
+        measured = _measure_scope(kind, key, User.objects.get(username=username), period, repeat, min_seconds)
         results.append(measured)
         log(
             f"{kind:<10} {measured.enterprises:>7,}  dashboard {measured.dashboard_ms:>8.1f} ms"

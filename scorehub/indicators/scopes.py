@@ -3,8 +3,9 @@ plugs in (``SCOPES`` in its ``indicators.py``: a programme, a cohort).
 
 A scope travels as a key in the query string (``?scope=region:330500``).  ``resolve_scope`` turns it into
 an :class:`AnalysisScope` whose enterprise set is **always** intersected with
-``Enterprise.objects.visible_to(user)``: an official never gets numbers from outside their
-jurisdiction, not even in a total.  A scope outside the user's reach is answered with 404.
+``Enterprise.objects.visible_to(user)`` (for a single enterprise, checked once when it is resolved):
+an official never gets numbers from outside their jurisdiction, not even in a total.  A scope outside
+the user's reach is answered with 404.
 
 Reach of a region scope (the nation being the region with the empty prefix):
 
@@ -217,8 +218,9 @@ def _resolve_region(user: Any, code: str) -> AnalysisScope:
 def _resolve_enterprise(user: Any, ident: str) -> AnalysisScope:
     if not ident.isdigit():
         raise OutOfScope
-    enterprise = get_visible_or_404(Enterprise, user, Action.VIEW, pk=int(ident))
-    region = Region.objects.select_related("parent__parent").get(code=enterprise.region_id)
+    with_regions = Enterprise.objects.select_related("region__parent__parent")
+    enterprise = get_visible_or_404(with_regions, user, Action.VIEW, pk=int(ident))
+    region = enterprise.region
     crumbs = _breadcrumbs(user, region)
     if region_in_reach(user, region.prefix):
         crumbs.append((region.name, region_key(region)))
@@ -227,7 +229,9 @@ def _resolve_enterprise(user: Any, ident: str) -> AnalysisScope:
         kind="enterprise",
         kind_label=KIND_LABELS["enterprise"],
         label=enterprise.name,
-        enterprises=visible_enterprises(user).filter(pk=enterprise.pk),
+        # The user's visibility was checked just above: the scope is this one enterprise, and every
+        # query of the page filters on its id alone rather than repeating the visibility conditions.
+        enterprises=Enterprise.objects.filter(pk=enterprise.pk),
         breadcrumbs=crumbs,
         lists_enterprises=False,
         object=enterprise,

@@ -151,6 +151,12 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         "previous_label": period_label(numbers.previous_period),
         "period_choices": period_choices(),
         "numbers": numbers,
+        # The figures as plain rows: the page shows about a hundred of them, each in four cells.
+        "headline_rows": [figure.as_row() for figure in numbers.headline],
+        "section_rows": [
+            {"title": section.title, "source": section.source.name, "rows": [f.as_row() for f in section.figures]}
+            for section in numbers.sections
+        ],
         "headline_specs": specs,
         "child_rows": child_rows,
         "crumbs": [(label, dashboard_url(key, period)) for label, key in scope.breadcrumbs],

@@ -139,12 +139,12 @@ def check_numbers(
     def check_counts(p: Period) -> dict[str, Any]:
         baseline = p.previous()
         return {
-            "n": Count("pk", filter=Q(checked_on__gte=p.start, checked_on__lte=p.end)),
-            "baseline": Count("pk", filter=Q(checked_on__gte=baseline.start, checked_on__lte=baseline.end)),
+            "n": Count("pk", filter=Q(checked_on__range=(p.start, p.end))),
+            "baseline": Count("pk", filter=Q(checked_on__range=(baseline.start, baseline.end))),
         }
 
     checks = SafetyCheck.objects.filter(
-        enterprise__in=enterprises, checked_on__gte=_reach(period, grouping), checked_on__lte=period.end
+        enterprise__in=enterprises, checked_on__range=(_reach(period, grouping), period.end)
     )
     by_kind = _aggregate_by(checks, period, grouping, "enterprise", "kind", check_counts)
     counts = {
@@ -158,18 +158,13 @@ def check_numbers(
     failed = _aggregate(
         CheckResult.objects.filter(
             check_record__enterprise__in=enterprises,
-            check_record__checked_on__gte=period.start,
-            check_record__checked_on__lte=period.end,
+            check_record__checked_on__range=(period.start, period.end),
             outcome=Outcome.FAIL,
         ),
         period,
         grouping,
         "check_record__enterprise",
-        lambda p: {
-            "items_failed": Count(
-                "pk", filter=Q(check_record__checked_on__gte=p.start, check_record__checked_on__lte=p.end)
-            )
-        },
+        lambda p: {"items_failed": Count("pk", filter=Q(check_record__checked_on__range=(p.start, p.end)))},
     )
     result: dict[str, dict[str, Any]] = {}
     for group in set(counts) | set(failed):
@@ -227,7 +222,7 @@ def hazard_numbers(
     hazards = Hazard.objects.filter(enterprise__in=enterprises)
 
     def found_in(p: Period) -> Q:
-        return Q(found_on__gte=p.start, found_on__lte=p.end)
+        return Q(found_on__range=(p.start, p.end))
 
     def rectified_by(day: dt.date) -> Q:
         return Q(rectified_on__isnull=False, rectified_on__lte=day)
@@ -237,8 +232,8 @@ def hazard_numbers(
         overdue = Q(found_on__lte=day, deadline__lt=day) & (Q(rectified_on__isnull=True) | Q(rectified_on__gt=day))
         return {
             "found": Count("pk", filter=found_in(p)),
-            "rectified": Count("pk", filter=Q(rectified_on__gte=p.start, rectified_on__lte=p.end)),
-            "verified": Count("pk", filter=Q(verified_on__gte=p.start, verified_on__lte=p.end)),
+            "rectified": Count("pk", filter=Q(rectified_on__range=(p.start, p.end))),
+            "verified": Count("pk", filter=Q(verified_on__range=(p.start, p.end))),
             "overdue": Count("pk", filter=overdue),
             "found_and_rectified": Count("pk", filter=found_in(p) & rectified_by(day)),
         }
@@ -270,9 +265,9 @@ def accident_numbers(
 
     def accident_counts(p: Period) -> dict[str, Any]:
         # The people affected are joined in, so an accident is counted once however many it affected.
-        in_period = Q(occurred_on__gte=p.start, occurred_on__lte=p.end)
+        in_period = Q(occurred_on__range=(p.start, p.end))
         baseline = p.previous()
-        in_baseline = Q(occurred_on__gte=baseline.start, occurred_on__lte=baseline.end)
+        in_baseline = Q(occurred_on__range=(baseline.start, baseline.end))
         return {
             "n": Count("pk", filter=in_period, distinct=True),
             "baseline": Count("pk", filter=in_baseline, distinct=True),
@@ -281,7 +276,7 @@ def accident_numbers(
         }
 
     accidents = Accident.objects.filter(
-        enterprise__in=enterprises, occurred_on__gte=_reach(period, grouping), occurred_on__lte=period.end
+        enterprise__in=enterprises, occurred_on__range=(_reach(period, grouping), period.end)
     )
     by_severity = _aggregate_by(accidents, period, grouping, "enterprise", "severity", accident_counts)
 

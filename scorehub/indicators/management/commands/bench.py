@@ -153,7 +153,10 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Generated in {payload['generation']['seconds']} s: {payload['generation']['rows']}")
         payload["machine"] = benchmark.machine()
-        self.stdout.write(f"Measuring (median of {options['repeat']} runs after a warm-up)…")
+        self.stdout.write(
+            f"Measuring (median of at least {options['repeat']} runs after a warm-up, each page run"
+            f" alternately with its floor)…"
+        )
         results = benchmark.measure(repeat=options["repeat"], log=self.stdout.write)
         payload["results"] = [
             {**r.__dict__, "dashboard_ratio": round(r.dashboard_ratio, 2), "api_ratio": round(r.api_ratio, 2)}
