@@ -228,6 +228,20 @@ class Grouping:
             result[key][field] = value
         return result
 
+    def key_sql(
+        self, *, region: str = "e.region_id", enterprise: str = "e.id", day: str = ""
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The SQL twin of :meth:`enterprise_key` and :meth:`half_key` for hand-written queries: the group
+        key over the columns ``region`` (an enterprise's region code), ``enterprise`` (its id) or, for
+        the halves of a period pair, the record's date column ``day``; with its parameters."""
+        if self.kind == "period":
+            return f"CASE WHEN {day} >= %s THEN '{CURRENT}' ELSE '{PREVIOUS}' END", (self.split,)
+        if self.kind == "region":
+            return f"SUBSTR({region}, 1, %s)", (self.length,)
+        if self.kind == "enterprise":
+            return enterprise, ()
+        raise ValueError(f"no SQL key for a {self.kind} grouping")
+
     def enterprise_key(self, enterprise_path: str = "enterprise") -> Any:
         """An ORM expression for the group key of a record reached through ``enterprise_path``."""
         from django.db.models import F

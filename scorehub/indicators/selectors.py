@@ -29,18 +29,14 @@ from django.db import connection
 from django.db.models import CharField, Count, QuerySet
 from django.db.models.functions import Cast
 
+from scorehub.core.rawsql import subquery
 from scorehub.enterprises.models import Enterprise
 
-from .base import CURRENT, PREVIOUS, Grouping, Period, month_key
+from .base import Grouping, Period, month_key
 from .models import KpiRecord, Stage
 
 #: Changes are kept to four decimals (0.01 %), so that every database gives the same digits.
 CHANGE_PLACES = Decimal("0.0001")
-
-
-def _enterprise_subquery(enterprises: QuerySet[Enterprise]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = enterprises.order_by().values("pk").query.sql_with_params()
-    return sql, tuple(params)
 
 
 def _group_sql(grouping: Grouping | None, day: str = "f.assessed_on") -> tuple[str, tuple[Any, ...]]:
@@ -48,15 +44,9 @@ def _group_sql(grouping: Grouping | None, day: str = "f.assessed_on") -> tuple[s
     the record's date column ``day``)."""
     if grouping is None:
         return "''", ()
-    if grouping.kind == "period":
-        return f"CASE WHEN {day} >= %s THEN '{CURRENT}' ELSE '{PREVIOUS}' END", (grouping.split,)
-    if grouping.kind == "region":
-        return "SUBSTR(e.region_id, 1, %s)", (grouping.length,)
-    if grouping.kind == "enterprise":
-        return "e.id", ()
     if grouping.kind == "cycle":  # one group per follow-up assessment (the enterprise's KPI tab)
         return "f.id", ()
-    raise ValueError(grouping.kind)
+    return grouping.key_sql(day=day)
 
 
 def month_start(period: Period) -> dt.date:
@@ -159,8 +149,8 @@ def _cycles(
     enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None
 ) -> tuple[str, tuple[Any, ...]]:
     key_sql, key_params = _group_sql(grouping)
-    subquery, sub_params = _enterprise_subquery(enterprises)
-    sql = _CYCLES_SQL.format(key=key_sql, enterprises=subquery)
+    scope_sql, sub_params = subquery(enterprises)
+    sql = _CYCLES_SQL.format(key=key_sql, enterprises=scope_sql)
     params = (*key_params, Stage.BASELINE, Stage.FOLLOW_UP, period.start, period.end, *sub_params)
     return sql, params
 
@@ -217,8 +207,8 @@ def kpi_changes(
     key_sql, key_params = _group_sql(grouping, "s.assessed_on")
     if grouping is not None and grouping.kind == "cycle":
         key_sql = "s.follow_up_id"
-    subquery, sub_params = _enterprise_subquery(enterprises)
-    sql = _ROLLUP_CHANGE_SQL.format(key=key_sql, enterprises=subquery)
+    scope_sql, sub_params = subquery(enterprises)
+    sql = _ROLLUP_CHANGE_SQL.format(key=key_sql, enterprises=scope_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, (*key_params, period.start, period.end, *sub_params))
         return _change_stats(cursor.fetchall())
@@ -300,8 +290,8 @@ def cycle_counts(
     if grouping is not None and grouping.kind == "month":
         return {}
     key_sql, key_params = _group_sql(grouping)
-    subquery, sub_params = _enterprise_subquery(enterprises)
-    sql = _CYCLE_COUNT_SQL.format(key=key_sql, enterprises=subquery)
+    scope_sql, sub_params = subquery(enterprises)
+    sql = _CYCLE_COUNT_SQL.format(key=key_sql, enterprises=scope_sql)
     if grouping is None:
         sql = sql.replace("GROUP BY 1", "")
     with connection.cursor() as cursor:
@@ -350,8 +340,8 @@ def practice_shares(
     if grouping is not None and grouping.kind == "month":
         return {}
     key_sql, key_params = _group_sql(grouping)
-    subquery, sub_params = _enterprise_subquery(enterprises)
-    sql = _PRACTICE_SQL.format(key=key_sql, enterprises=subquery)
+    scope_sql, sub_params = subquery(enterprises)
+    sql = _PRACTICE_SQL.format(key=key_sql, enterprises=scope_sql)
     if grouping is None:
         sql = sql.replace("GROUP BY 1, 2", "GROUP BY af.practice_id")
     result: dict[str, dict[int, PracticeStats]] = defaultdict(dict)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from scorehub.core.aggregates import MedianDuration, medians_in_database
+from scorehub.core.aggregates import medians_in_database
+from scorehub.core.rawsql import as_date, fetch, subquery
 
 from . import conf
 from .models import (
@@ -26,7 +27,6 @@ from .models import (
     Accident,
     AffectedPerson,
     CheckKind,
-    CheckResult,
     Hazard,
     HazardClass,
     HoursWorked,
@@ -60,19 +60,19 @@ def _reference_day(period: Period) -> dt.date:
 #: The key of the single group of an ungrouped computation.
 WHOLE = ""
 
+# The numbers are hand-written aggregates (see ``scorehub.core.rawsql``): a column is its name, its
+# aggregate (``{when}`` standing for the condition that puts a row in it), the condition and its
+# parameters.
+Column = tuple[str, str, str, tuple[Any, ...]]
+ROWS = "SUM(CASE WHEN {when} THEN 1 ELSE 0 END)"
+#: Accidents are read with the people they hurt joined in: each accident counts once.
+ACCIDENTS = "COUNT(DISTINCT CASE WHEN {when} THEN a.id END)"
+DAYS_LOST = "SUM(CASE WHEN {when} THEN p.days_lost END)"
+MEDIAN_DAYS = "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY h.rectified_on - h.found_on) FILTER (WHERE {when})"
 
-def _key(grouping: Grouping | None, enterprise_path: str) -> Any:
-    """The group key of a record that reaches its enterprise through ``enterprise_path`` (None: no groups)."""
-    return None if grouping is None else grouping.enterprise_key(enterprise_path)
 
-
-def _by_group(queryset: QuerySet[Any], key: Any, **aggregates: Any) -> dict[str, dict[str, Any]]:
-    """``aggregates`` of ``queryset`` per value of the ORM expression ``key`` (one query), or over the
-    whole queryset under :data:`WHOLE` when ``key`` is None.  Groups without rows are missing."""
-    if key is None:
-        return {WHOLE: queryset.aggregate(**aggregates)}
-    rows = queryset.annotate(group=key).values("group").annotate(**aggregates).order_by()
-    return {str(row.pop("group")): row for row in rows}
+def _between(column: str, period: Period) -> tuple[str, tuple[Any, ...]]:
+    return f"{column} BETWEEN %s AND %s", (period.start, period.end)
 
 
 def _periods(period: Period, grouping: Grouping | None) -> dict[str, Period]:
@@ -82,45 +82,56 @@ def _periods(period: Period, grouping: Grouping | None) -> dict[str, Period]:
     return {WHOLE: period}
 
 
-def _aggregate(
-    queryset: QuerySet[Any],
-    period: Period,
-    grouping: Grouping | None,
-    enterprise_path: str,
-    aggregates_of: Callable[[Period], dict[str, Any]],
-) -> dict[str, dict[str, Any]]:
-    """``aggregates_of(period)`` per group of ``grouping`` in one query: per child region or enterprise,
-    over the whole scope, or, for a period pair, per half (each half's aggregates filter its own days)."""
-    if grouping is not None and grouping.kind == "period":
-        return grouping.by_half(queryset.aggregate(**grouping.half_aggregates(period, aggregates_of)))
-    return _by_group(queryset, _key(grouping, enterprise_path), **aggregates_of(period))
+def _group_key(grouping: Grouping | None, enterprise_column: str, day: str = "") -> tuple[str, tuple[Any, ...], str]:
+    """The SQL group key of a record (``''`` for the whole scope), its parameters, and the join to the
+    enterprise table that a key by region needs."""
+    if grouping is None:
+        return "''", (), ""
+    key_sql, key_params = grouping.key_sql(enterprise=enterprise_column, day=day)
+    join = f" JOIN enterprises_enterprise e ON e.id = {enterprise_column}" if grouping.kind == "region" else ""
+    return key_sql, key_params, join
 
 
-def _aggregate_by(
-    queryset: QuerySet[Any],
+def _sums(
+    *,
+    tables: str,
+    enterprise_column: str,
+    where: tuple[str, tuple[Any, ...]],
+    enterprises: QuerySet[Enterprise],
     period: Period,
     grouping: Grouping | None,
-    enterprise_path: str,
-    by: str,
-    aggregates_of: Callable[[Period], dict[str, Any]],
+    columns_of: Callable[[Period], list[Column]],
+    by: str | None = None,
 ) -> dict[str, dict[Any, dict[str, Any]]]:
-    """Like :func:`_aggregate`, further split by the values of the field ``by`` (a kind, a class):
-    ``{group: {value: aggregates}}``.  Splitting in the GROUP BY keeps the aggregates few and cheap
-    (one per number, not one per number and value)."""
+    """The aggregates ``columns_of(period)`` over ``tables`` in one query, as ``{group: {value of by:
+    {name: value}}}``: per child region or enterprise, over the whole scope (:data:`WHOLE`), or, for a
+    period pair, per half (each half's columns filter its own days).  ``by`` (a column such as the kind
+    of a check) splits each group further in the GROUP BY, which keeps the aggregates few (one per
+    number, not one per number and kind); without it the value is None.  Groups without rows are
+    missing, but for the whole scope and the halves of a pair when ``by`` is None."""
+    periods = _periods(period, grouping)
+    by_half = len(periods) > 1
+    key_sql, key_params, join = _group_key(None if by_half else grouping, enterprise_column)
+    select: list[str] = []
+    names: list[tuple[str, str]] = []
+    select_params: list[Any] = []
+    for half, p in periods.items():
+        for name, aggregate, when, params in columns_of(p):
+            select.append(aggregate.format(when=when))
+            select_params += params
+            names.append((half, name))
+    scope_sql, scope_params = subquery(enterprises)
+    group_by = [position for position, used in (("1", key_sql != "''"), ("2", by is not None)) if used]
+    sql = (
+        f"SELECT {key_sql}, {by or 'NULL'}, {', '.join(select)} FROM {tables}{join} "  # noqa: S608 - our own SQL
+        f"WHERE {enterprise_column} IN ({scope_sql}) AND {where[0]}"
+        + (f" GROUP BY {', '.join(group_by)}" if group_by else "")
+    )
     result: dict[str, dict[Any, dict[str, Any]]] = {}
-    if grouping is not None and grouping.kind == "period":
-        rows = queryset.values(by).annotate(**grouping.half_aggregates(period, aggregates_of)).order_by()
-        for row in rows:
-            value = row.pop(by)
-            for half, values in grouping.by_half(row).items():
-                result.setdefault(half, {})[value] = values
-        return result
-    key = _key(grouping, enterprise_path)
-    group_key = Value(WHOLE, output_field=CharField()) if key is None else key
-    rows = queryset.annotate(group=group_key).values("group", by).annotate(**aggregates_of(period)).order_by()
-    for row in rows:
-        group, value = str(row.pop("group")), row.pop(by)
-        result.setdefault(group, {})[value] = row
+    for row in fetch(sql, (*key_params, *select_params, *scope_params, *where[1])):
+        key, value = str(row[0]), row[1]
+        for (half, name), number in zip(names, row[2:], strict=True):
+            result.setdefault(half if by_half else key, {}).setdefault(value, {})[name] = number
     return result
 
 
@@ -136,17 +147,18 @@ def check_numbers(
     group of ``grouping`` (child region, enterprise or half of a period pair; None: the whole scope
     under :data:`WHOLE`)."""
 
-    def check_counts(p: Period) -> dict[str, Any]:
-        baseline = p.previous()
-        return {
-            "n": Count("pk", filter=Q(checked_on__range=(p.start, p.end))),
-            "baseline": Count("pk", filter=Q(checked_on__range=(baseline.start, baseline.end))),
-        }
+    def check_counts(p: Period) -> list[Column]:
+        return [("n", ROWS, *_between("c.checked_on", p)), ("baseline", ROWS, *_between("c.checked_on", p.previous()))]
 
-    checks = SafetyCheck.objects.filter(
-        enterprise__in=enterprises, checked_on__range=(_reach(period, grouping), period.end)
+    scoped: dict[str, Any] = {"enterprises": enterprises, "period": period, "grouping": grouping}
+    by_kind = _sums(
+        tables="safety_safetycheck c",
+        enterprise_column="c.enterprise_id",
+        where=("c.checked_on BETWEEN %s AND %s", (_reach(period, grouping), period.end)),
+        columns_of=check_counts,
+        by="c.kind",
+        **scoped,
     )
-    by_kind = _aggregate_by(checks, period, grouping, "enterprise", "kind", check_counts)
     counts = {
         group: {
             **{f"checks_{kind}": kinds.get(kind, {}).get("n") or 0 for kind in CheckKind.values},
@@ -155,16 +167,13 @@ def check_numbers(
         }
         for group, kinds in by_kind.items()
     }
-    failed = _aggregate(
-        CheckResult.objects.filter(
-            check_record__enterprise__in=enterprises,
-            check_record__checked_on__range=(period.start, period.end),
-            outcome=Outcome.FAIL,
-        ),
-        period,
-        grouping,
-        "check_record__enterprise",
-        lambda p: {"items_failed": Count("pk", filter=Q(check_record__checked_on__range=(p.start, p.end)))},
+    failed_in, failed_params = _between("c.checked_on", period)
+    failed = _sums(
+        tables="safety_checkresult r JOIN safety_safetycheck c ON c.id = r.check_record_id",
+        enterprise_column="c.enterprise_id",
+        where=(f"r.outcome = %s AND {failed_in}", (Outcome.FAIL.value, *failed_params)),
+        columns_of=lambda p: [("items_failed", ROWS, *_between("c.checked_on", p))],
+        **scoped,
     )
     result: dict[str, dict[str, Any]] = {}
     for group in set(counts) | set(failed):
@@ -172,45 +181,57 @@ def check_numbers(
         values.update(inspections=0, inspections_baseline=0)
         values.update(counts.get(group, {}))
         values["checks"] = sum(values[f"checks_{kind}"] for kind in CheckKind.values)
-        values["items_failed"] = failed.get(group, {}).get("items_failed") or 0
+        values["items_failed"] = failed.get(group, {}).get(None, {}).get("items_failed") or 0
         values["inspections_change"] = percent_change(values["inspections"], values["inspections_baseline"])
         result[group] = values
     return result
 
 
+def _rectified_by(day: dt.date) -> tuple[str, tuple[Any, ...]]:
+    return "h.rectified_on IS NOT NULL AND h.rectified_on <= %s", (day,)
+
+
+def _found_and_rectified(p: Period) -> tuple[str, tuple[Any, ...]]:
+    """Hazards found in ``p`` and rectified by its end (by today, for a period still running)."""
+    found, found_params = _between("h.found_on", p)
+    rectified, rectified_params = _rectified_by(_reference_day(p))
+    return f"{found} AND {rectified}", (*found_params, *rectified_params)
+
+
 def _rectification_days(
-    hazards: QuerySet[Hazard],
-    period: Period,
-    grouping: Grouping | None,
-    found_in: Callable[[Period], Q],
-    rectified_by: Callable[[dt.date], Q],
+    enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None
 ) -> dict[str, float | int]:
     """The median days to rectify per group: over the hazards found in the period and rectified by
     its end (the end of each half, for a period pair).  Groups without such hazards are missing."""
-    by_period = grouping is not None and grouping.kind == "period"
-    counted = hazards.filter(found_in(period) & rectified_by(_reference_day(period)))
+    counted = _found_and_rectified(period)
     if medians_in_database():
-
-        def median(p: Period) -> dict[str, Any]:
-            days = F("rectified_on") - F("found_on")
-            return {"median": MedianDuration(days, filter=found_in(p) & rectified_by(_reference_day(p)))}
-
-        rows = _aggregate(counted, period, grouping, "enterprise", median)
-        return {
-            group: row["median"].total_seconds() / 86400 for group, row in rows.items() if row["median"] is not None
-        }
+        rows = _sums(
+            tables="safety_hazard h",
+            enterprise_column="h.enterprise_id",
+            where=counted,
+            enterprises=enterprises,
+            period=period,
+            grouping=grouping,
+            columns_of=lambda p: [("median", MEDIAN_DAYS, *_found_and_rectified(p))],
+        )
+        medians = {group: values[None]["median"] for group, values in rows.items()}
+        return {group: float(median) for group, median in medians.items() if median is not None}
     # Elsewhere the rows are read once up to the latest end, and each hazard is kept only if it was
     # rectified by the end of its own period.
     periods = _periods(period, grouping)
-    key = grouping.half_key("found_on") if by_period and grouping else _key(grouping, "enterprise")
-    group_key = Value(WHOLE, output_field=CharField()) if key is None else key
-    pairs = counted.annotate(group=group_key).values_list("group", "found_on", "rectified_on").order_by()
+    by_half = len(periods) > 1
+    key_sql, key_params, join = _group_key(grouping, "h.enterprise_id", day="h.found_on")
+    scope_sql, scope_params = subquery(enterprises)
+    pairs = fetch(
+        f"SELECT {key_sql}, h.found_on, h.rectified_on FROM safety_hazard h{join} "  # noqa: S608 - our own SQL
+        f"WHERE h.enterprise_id IN ({scope_sql}) AND {counted[0]}",
+        (*key_params, *scope_params, *counted[1]),
+    )
     durations: dict[str, list[int]] = {}
     for group, found_on, done in pairs:
-        # ``done`` is never None: only rectified hazards are read.
-        own_end = _reference_day(periods[group]) if by_period else None
-        if own_end is None or done <= own_end:  # type: ignore[operator]
-            durations.setdefault(str(group), []).append((done - found_on).days)  # type: ignore[operator]
+        own_end = _reference_day(periods[group]) if by_half else None
+        if own_end is None or as_date(done) <= own_end:
+            durations.setdefault(str(group), []).append((as_date(done) - as_date(found_on)).days)
     return {group: statistics.median(days) for group, days in durations.items()}
 
 
@@ -219,27 +240,29 @@ def hazard_numbers(
 ) -> dict[str, dict[str, Any]]:
     """Hazards found / rectified / verified / overdue by class, the rectification rate and the median
     number of days to rectify, for hazards of the period (as they stood at its end), per group."""
-    hazards = Hazard.objects.filter(enterprise__in=enterprises)
 
-    def found_in(p: Period) -> Q:
-        return Q(found_on__range=(p.start, p.end))
-
-    def rectified_by(day: dt.date) -> Q:
-        return Q(rectified_on__isnull=False, rectified_on__lte=day)
-
-    def hazard_counts(p: Period) -> dict[str, Any]:
+    def hazard_counts(p: Period) -> list[Column]:
         day = _reference_day(p)
-        overdue = Q(found_on__lte=day, deadline__lt=day) & (Q(rectified_on__isnull=True) | Q(rectified_on__gt=day))
-        return {
-            "found": Count("pk", filter=found_in(p)),
-            "rectified": Count("pk", filter=Q(rectified_on__range=(p.start, p.end))),
-            "verified": Count("pk", filter=Q(verified_on__range=(p.start, p.end))),
-            "overdue": Count("pk", filter=overdue),
-            "found_and_rectified": Count("pk", filter=found_in(p) & rectified_by(day)),
-        }
+        overdue = "h.found_on <= %s AND h.deadline < %s AND (h.rectified_on IS NULL OR h.rectified_on > %s)"
+        return [
+            ("found", ROWS, *_between("h.found_on", p)),
+            ("rectified", ROWS, *_between("h.rectified_on", p)),
+            ("verified", ROWS, *_between("h.verified_on", p)),
+            ("overdue", ROWS, overdue, (day, day, day)),
+            ("found_and_rectified", ROWS, *_found_and_rectified(p)),
+        ]
 
-    by_class = _aggregate_by(hazards, period, grouping, "enterprise", "hazard_class", hazard_counts)
-    durations = _rectification_days(hazards, period, grouping, found_in, rectified_by)
+    by_class = _sums(
+        tables="safety_hazard h",
+        enterprise_column="h.enterprise_id",
+        where=("1 = 1", ()),
+        enterprises=enterprises,
+        period=period,
+        grouping=grouping,
+        columns_of=hazard_counts,
+        by="h.hazard_class",
+    )
+    durations = _rectification_days(enterprises, period, grouping)
     result: dict[str, dict[str, Any]] = {}
     for group, classes in by_class.items():
         values: dict[str, Any] = {}
@@ -263,22 +286,25 @@ def accident_numbers(
 ) -> dict[str, dict[str, Any]]:
     """Accidents (near misses apart), people affected and days lost, against the baseline period, per group."""
 
-    def accident_counts(p: Period) -> dict[str, Any]:
-        # The people affected are joined in, so an accident is counted once however many it affected.
-        in_period = Q(occurred_on__range=(p.start, p.end))
-        baseline = p.previous()
-        in_baseline = Q(occurred_on__range=(baseline.start, baseline.end))
-        return {
-            "n": Count("pk", filter=in_period, distinct=True),
-            "baseline": Count("pk", filter=in_baseline, distinct=True),
-            "lost": Sum("people__days_lost", filter=in_period),
-            "lost_baseline": Sum("people__days_lost", filter=in_baseline),
-        }
+    def accident_counts(p: Period) -> list[Column]:
+        in_period, in_baseline = _between("a.occurred_on", p), _between("a.occurred_on", p.previous())
+        return [
+            ("n", ACCIDENTS, *in_period),
+            ("baseline", ACCIDENTS, *in_baseline),
+            ("lost", DAYS_LOST, *in_period),
+            ("lost_baseline", DAYS_LOST, *in_baseline),
+        ]
 
-    accidents = Accident.objects.filter(
-        enterprise__in=enterprises, occurred_on__range=(_reach(period, grouping), period.end)
+    by_severity = _sums(
+        tables="safety_accident a LEFT JOIN safety_affectedperson p ON p.accident_id = a.id",
+        enterprise_column="a.enterprise_id",
+        where=("a.occurred_on BETWEEN %s AND %s", (_reach(period, grouping), period.end)),
+        enterprises=enterprises,
+        period=period,
+        grouping=grouping,
+        columns_of=accident_counts,
+        by="a.severity",
     )
-    by_severity = _aggregate_by(accidents, period, grouping, "enterprise", "severity", accident_counts)
 
     def total(severities: dict[str, dict[str, Any]], field: str, among: Any = None) -> int:
         return sum(row.get(field) or 0 for severity, row in severities.items() if among is None or severity in among)
@@ -309,14 +335,18 @@ def grouped_safety_numbers(
     enterprises: QuerySet[Enterprise], period: Period, grouping: Grouping | None
 ) -> dict[str, dict[str, Any]]:
     """:func:`safety_numbers` per child region or enterprise: one query per table, whatever the number
-    of groups.  Groups without any record are missing (their numbers are those of :func:`empty_numbers`)."""
+    of groups.  Groups without any record are missing (their numbers are those of :func:`empty_numbers`),
+    but for the two halves of a period pair, which are always there."""
     parts = [
         check_numbers(enterprises, period, grouping),
         hazard_numbers(enterprises, period, grouping),
         accident_numbers(enterprises, period, grouping),
     ]
+    groups = {g for part in parts for g in part}
+    if grouping is not None and grouping.kind == "period":
+        groups |= set(grouping.halves(period))
     result: dict[str, dict[str, Any]] = {}
-    for group in {g for part in parts for g in part}:
+    for group in groups:
         values = empty_numbers()
         for part in parts:
             values.update(part.get(group, {}))
