@@ -26,6 +26,18 @@ def subquery(queryset: QuerySet[Any], field: str = "pk") -> tuple[str, tuple[Any
     return sql, tuple(params)
 
 
+def group_key(grouping: Any, enterprise_column: str, day: str = "") -> tuple[str, tuple[Any, ...], str]:
+    """The SQL group key of a record under ``grouping`` (a ``scorehub.indicators.base.Grouping``; None:
+    ``''`` for the whole scope), its parameters, and the join to the enterprise table (aliased ``e``)
+    that a key by region needs.  ``enterprise_column`` is the record's enterprise id, ``day`` its date
+    (for months and the halves of a period pair)."""
+    if grouping is None:
+        return "''", (), ""
+    key_sql, key_params = grouping.key_sql(enterprise=enterprise_column, day=day)
+    join = f" JOIN enterprises_enterprise e ON e.id = {enterprise_column}" if grouping.kind == "region" else ""
+    return key_sql, key_params, join
+
+
 def fetch(sql: str, params: tuple[Any, ...] | list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

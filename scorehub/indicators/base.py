@@ -233,9 +233,15 @@ class Grouping:
     ) -> tuple[str, tuple[Any, ...]]:
         """The SQL twin of :meth:`enterprise_key` and :meth:`half_key` for hand-written queries: the group
         key over the columns ``region`` (an enterprise's region code), ``enterprise`` (its id) or, for
-        the halves of a period pair, the record's date column ``day``; with its parameters."""
+        months and the halves of a period pair, the record's date column ``day``; with its parameters."""
         if self.kind == "period":
             return f"CASE WHEN {day} >= %s THEN '{CURRENT}' ELSE '{PREVIOUS}' END", (self.split,)
+        if self.kind == "month":  # "2024-03", as month_key writes it
+            from django.db import connection
+
+            if connection.vendor == "postgresql":
+                return f"TO_CHAR({day}, 'YYYY-MM')", ()
+            return f"STRFTIME('%%Y-%%m', {day})", ()  # %% : the query is formatted with its parameters
         if self.kind == "region":
             return f"SUBSTR({region}, 1, %s)", (self.length,)
         if self.kind == "enterprise":

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scorehub.core.aggregates import medians_in_database
-from scorehub.core.rawsql import as_date, fetch, subquery
+from scorehub.core.rawsql import as_date, fetch, group_key, subquery
 
 from . import conf
 from .models import (
@@ -82,16 +82,6 @@ def _periods(period: Period, grouping: Grouping | None) -> dict[str, Period]:
     return {WHOLE: period}
 
 
-def _group_key(grouping: Grouping | None, enterprise_column: str, day: str = "") -> tuple[str, tuple[Any, ...], str]:
-    """The SQL group key of a record (``''`` for the whole scope), its parameters, and the join to the
-    enterprise table that a key by region needs."""
-    if grouping is None:
-        return "''", (), ""
-    key_sql, key_params = grouping.key_sql(enterprise=enterprise_column, day=day)
-    join = f" JOIN enterprises_enterprise e ON e.id = {enterprise_column}" if grouping.kind == "region" else ""
-    return key_sql, key_params, join
-
-
 def _sums(
     *,
     tables: str,
@@ -111,7 +101,7 @@ def _sums(
     missing, but for the whole scope and the halves of a pair when ``by`` is None."""
     periods = _periods(period, grouping)
     by_half = len(periods) > 1
-    key_sql, key_params, join = _group_key(None if by_half else grouping, enterprise_column)
+    key_sql, key_params, join = group_key(None if by_half else grouping, enterprise_column)
     select: list[str] = []
     names: list[tuple[str, str]] = []
     select_params: list[Any] = []
@@ -220,7 +210,7 @@ def _rectification_days(
     # rectified by the end of its own period.
     periods = _periods(period, grouping)
     by_half = len(periods) > 1
-    key_sql, key_params, join = _group_key(grouping, "h.enterprise_id", day="h.found_on")
+    key_sql, key_params, join = group_key(grouping, "h.enterprise_id", day="h.found_on")
     scope_sql, scope_params = subquery(enterprises)
     pairs = fetch(
         f"SELECT {key_sql}, h.found_on, h.rectified_on FROM safety_hazard h{join} "  # noqa: S608 - our own SQL

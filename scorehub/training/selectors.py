@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
-    CharField,
     Count,
     Exists,
     IntegerField,
@@ -28,10 +27,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
+from scorehub.core.rawsql import fetch, group_key, subquery
+
 from .models import (
     SATISFIED_FROM,
     Attendance,
-    Certificate,
     ClassroomSession,
     CohortEnterprise,
     Enrolment,
@@ -542,113 +542,124 @@ def grouped_indicator_values(
     """The training indicators named in ``wanted`` for a set of enterprises and an inclusive period, per
     group of ``grouping`` (child region, enterprise, month or half of a period pair), each group's values
     being those of the group alone; ``grouping=None``: the whole set, under :data:`WHOLE`.  One grouped
-    query per table asked for, whatever the number of groups; groups without records are missing."""
-    from scorehub.indicators.base import Period, month_key
+    query per table asked for, whatever the number of groups; groups without records are missing.
+
+    The queries are written as SQL (see ``scorehub.core.rawsql``): for a single enterprise the ORM took
+    longer to build them than the database to answer them."""
+    from scorehub.indicators.base import Period
 
     by_month = grouping is not None and grouping.kind == "month"
     by_half = grouping is not None and grouping.kind == "period"
     if by_month:
         wanted = wanted - NOT_MONTHLY
+    scope_sql, scope_params = subquery(enterprises)
 
-    def key(enterprise_path: str, day: str) -> Any:
-        if grouping is None:
-            return Value(WHOLE, output_field=CharField())
-        if by_half:
-            return grouping.half_key(day)
-        return TruncMonth(day) if by_month else grouping.enterprise_key(enterprise_path)
+    def grouped(
+        tables: str,
+        enterprise_column: str,
+        day: str,
+        select: tuple[str, tuple[Any, ...]],
+        where: tuple[str, tuple[Any, ...]],
+        *,
+        by: str = "",
+    ) -> list[tuple[Any, ...]]:
+        """``SELECT <group key>[, by], <select> FROM tables WHERE <in scope> AND <where>``, grouped by
+        the key (the record's ``day`` for months and halves) and ``by``."""
+        key_sql, key_params, join = group_key(grouping, enterprise_column, day)
+        sql = (
+            f"SELECT {key_sql}{f', {by}' if by else ''}, {select[0]} FROM {tables}{join} "  # noqa: S608
+            f"WHERE {enterprise_column} IN ({scope_sql}) AND {where[0]} GROUP BY 1{', 2' if by else ''}"
+        )
+        return fetch(sql, (*key_params, *select[1], *scope_params, *where[1]))
 
-    def name(group: Any) -> str:
-        if not by_month:
-            return str(group)
-        return month_key(group.date() if isinstance(group, dt.datetime) else group)
-
-    def grouped(queryset: QuerySet[Any], group: Any, **aggregates: Any) -> list[dict[str, Any]]:
-        return list(queryset.annotate(group=group).values("group").annotate(**aggregates).order_by())
-
-    def grouped_by(queryset: QuerySet[Any], group: Any, field: str, **aggregates: Any) -> list[dict[str, Any]]:
-        return list(queryset.annotate(group=group).values("group", field).annotate(**aggregates).order_by())
-
-    enterprise_ids = enterprises.values("pk")
     result: dict[str, dict[str, Any]] = defaultdict(dict)
-    enrolments = enrolled(Enrolment.objects.filter(enterprise__in=enterprise_ids))
+    enrolled_only = ("n.status <> %s", (EnrolmentStatus.DROPPED.value,))
     # The halves of a pair count their enrolments in the same read as the enrolments against target.
     enrolled_with_targets = by_half and "enrolled" in wanted and bool(wanted & NOT_MONTHLY)
     if "enrolled" in wanted and not enrolled_with_targets:
-        in_period = enrolments.filter(enrolled_on__range=(start, end))
-        for row in grouped(in_period, key("enterprise", "enrolled_on"), n=Count("pk")):
-            result[name(row["group"])]["enrolled"] = row["n"]
+        in_period = (f"{enrolled_only[0]} AND n.enrolled_on BETWEEN %s AND %s", (*enrolled_only[1], start, end))
+        for group, n in grouped(
+            "training_enrolment n", "n.enterprise_id", "n.enrolled_on", ("COUNT(*)", ()), in_period
+        ):
+            result[str(group)]["enrolled"] = n
     if wanted & NOT_MONTHLY:
         # Enrolments as they stood at the end of the period (of each half of a pair), per programme.
-        by_end = enrolments.filter(enrolled_on__lte=end)
+        by_end = (f"{enrolled_only[0]} AND n.enrolled_on <= %s", (*enrolled_only[1], end))
         if by_half:
             halves = grouping.halves(Period(start, end))
-            counted = list(
-                by_end.values("programme_id")
-                .annotate(
-                    **{group: Count("pk", filter=Q(enrolled_on__lte=half.end)) for group, half in halves.items()},
-                    **{
-                        f"new_{group}": Count("pk", filter=Q(enrolled_on__range=(half.start, half.end)))
-                        for group, half in halves.items()
-                    },
-                )
-                .order_by()
+            columns: list[tuple[str, tuple[Any, ...]]] = [
+                ("SUM(CASE WHEN n.enrolled_on <= %s THEN 1 ELSE 0 END)", (half.end,)) for half in halves.values()
+            ]
+            columns += [
+                ("SUM(CASE WHEN n.enrolled_on BETWEEN %s AND %s THEN 1 ELSE 0 END)", (half.start, half.end))
+                for half in halves.values()
+            ]
+            counted = fetch(
+                f"SELECT n.programme_id, {', '.join(c[0] for c in columns)} FROM training_enrolment n "  # noqa: S608
+                f"WHERE n.enterprise_id IN ({scope_sql}) AND {by_end[0]} GROUP BY n.programme_id",
+                (*[p for c in columns for p in c[1]], *scope_params, *by_end[1]),
             )
+            names = list(halves)
             if enrolled_with_targets:
-                for group in halves:
-                    result[group]["enrolled"] = sum(row[f"new_{group}"] for row in counted)
+                for index, group in enumerate(names):
+                    result[group]["enrolled"] = sum(int(row[1 + len(names) + index] or 0) for row in counted)
             rows = [
-                {"group": group, "programme_id": row["programme_id"], "n": row[group], "end": half.end}
+                {"group": group, "programme_id": row[0], "n": int(row[1 + index] or 0), "end": halves[group].end}
                 for row in counted
-                for group, half in halves.items()
-                if row[group]  # a programme counts in a half only once it has an enrolment
+                for index, group in enumerate(names)
+                if row[1 + index]  # a programme counts in a half only once it has an enrolment
             ]
         else:
             rows = [
-                {**row, "end": end}
-                for row in by_end.annotate(group=key("enterprise", "enrolled_on"))
-                .values("group", "programme_id")
-                .annotate(n=Count("pk"))
-                .order_by()
+                {"group": group, "programme_id": programme_id, "n": n, "end": end}
+                for group, programme_id, n in grouped(
+                    "training_enrolment n",
+                    "n.enterprise_id",
+                    "n.enrolled_on",
+                    ("COUNT(*)", ()),
+                    by_end,
+                    by="n.programme_id",
+                )
             ]
         targets = enrolment_targets_at({row["programme_id"] for row in rows}, {row["end"] for row in rows})
         sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for row in rows:
             target = targets[row["end"]].get(row["programme_id"])
             if target is not None:
-                sums[name(row["group"])][0] += target
-                sums[name(row["group"])][1] += row["n"]
+                sums[str(row["group"])][0] += target
+                sums[str(row["group"])][1] += row["n"]
         for group, (target, enrolled_count) in sums.items():
             result[group]["enrolment_target"] = target
             result[group]["enrolment_vs_target"] = rate(enrolled_count, target)
     if "module_completions" in wanted:
-        completions = CohortEnterprise.objects.filter(enterprise__in=enterprise_ids, completed_on__range=(start, end))
-        for row in grouped(completions, key("enterprise", "completed_on"), n=Count("pk")):
-            result[name(row["group"])]["module_completions"] = row["n"]
+        completed = ("ce.completed_on BETWEEN %s AND %s", (start, end))
+        for group, n in grouped(
+            "training_cohortenterprise ce", "ce.enterprise_id", "ce.completed_on", ("COUNT(*)", ()), completed
+        ):
+            result[str(group)]["module_completions"] = n
     if "certificates" in wanted:
-        certificates = Certificate.objects.filter(
-            enterprise__in=enterprise_ids, issued_on__range=(start, end), revoked_on__isnull=True
-        )
-        for row in grouped(certificates, key("enterprise", "issued_on"), n=Count("pk")):
-            result[name(row["group"])]["certificates"] = row["n"]
-    participants = Participant.objects.filter(enterprise__in=enterprise_ids, session__starts_on__range=(start, end))
+        issued = ("c.issued_on BETWEEN %s AND %s AND c.revoked_on IS NULL", (start, end))
+        for group, n in grouped("training_certificate c", "c.enterprise_id", "c.issued_on", ("COUNT(*)", ()), issued):
+            result[str(group)]["certificates"] = n
+    attended = (
+        "training_participant p JOIN training_classroomsession s ON s.id = p.session_id",
+        ("s.starts_on BETWEEN %s AND %s", (start, end)),
+    )
     mix_codes = {"participants", "participants_worker_share", "participants_women_share"}
     if wanted & (mix_codes | {"sessions", "satisfaction_rate"}):
         # One row per group and session attended: the participants' mix, and the sessions whose survey
         # answers count (each session once per group).
-        by_session = grouped_by(
-            participants,
-            key("enterprise", "session__starts_on"),
-            "session_id",
-            total=Count("pk"),
-            workers=Count("pk", filter=Q(role=StaffRole.WORKER)),
-            women=Count("pk", filter=Q(gender=Gender.FEMALE)),
+        mix_columns = (
+            "COUNT(*), SUM(CASE WHEN p.role = %s THEN 1 ELSE 0 END), SUM(CASE WHEN p.gender = %s THEN 1 ELSE 0 END)",
+            (StaffRole.WORKER.value, Gender.FEMALE.value),
         )
+        by_session = grouped(attended[0], "p.enterprise_id", "s.starts_on", mix_columns, attended[1], by="p.session_id")
         mixes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for row in by_session:
-            mix_sums = mixes[name(row["group"])]
-            mix_sums[0] += row["total"]
-            mix_sums[1] += row["workers"]
-            mix_sums[2] += row["women"]
+        for group, _session, total, workers, women in by_session:
+            mix_sums = mixes[str(group)]
+            mix_sums[0] += total
+            mix_sums[1] += workers or 0
+            mix_sums[2] += women or 0
         if wanted & mix_codes:
             for group, (total, workers, women) in mixes.items():
                 mix = Mix(total=total, workers=workers, women=women)
@@ -659,63 +670,79 @@ def grouped_indicator_values(
                 )
         if wanted & {"sessions", "satisfaction_rate"}:
             answers = {
-                row["session_id"]: (row["n"], row["satisfied"])
-                for row in SurveyResponse.objects.filter(session_id__in=participants.values("session_id"))
-                .values("session_id")
-                .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(overall__gte=SATISFIED_FROM)))
-                .order_by()
+                session_id: (n, satisfied or 0)
+                for session_id, n, satisfied in fetch(
+                    "SELECT r.session_id, COUNT(*), SUM(CASE WHEN r.overall >= %s THEN 1 ELSE 0 END) "  # noqa: S608
+                    "FROM training_surveyresponse r WHERE r.session_id IN ("
+                    f"SELECT p.session_id FROM {attended[0]} WHERE p.enterprise_id IN ({scope_sql}) "
+                    f"AND {attended[1][0]}) GROUP BY r.session_id",
+                    (SATISFIED_FROM, *scope_params, *attended[1][1]),
+                )
             }
             tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-            for row in by_session:
-                n, satisfied = answers.get(row["session_id"], (0, 0))
-                group_tally = tally[name(row["group"])]
+            for group, session_id, *_mix in by_session:
+                n, satisfied = answers.get(session_id, (0, 0))
+                group_tally = tally[str(group)]
                 group_tally[0] += 1
                 group_tally[1] += n
                 group_tally[2] += satisfied
             for group, (sessions, n, satisfied) in tally.items():
                 result[group]["sessions"] = sessions
                 result[group]["satisfaction_rate"] = Satisfaction(responses=n, satisfied=satisfied).rate
-    visits = Visit.objects.filter(enterprise__in=enterprise_ids).exclude(status=VisitStatus.CANCELLED)
-    done_visit = Q(status=VisitStatus.DONE)
+    not_cancelled = ("v.status <> %s", (VisitStatus.CANCELLED.value,))
+    done = VisitStatus.DONE.value
     if not by_month and wanted & {"visits_planned", "visits_done_rate", "visits_done"}:
         # Visits planned (by the day planned) and done (by the day done) in one read of the visits of
         # either; months group the two by different days, so they take the two reads below.
-        def visit_counts(p: Period) -> dict[str, Any]:
-            planned_in = Q(planned_on__range=(p.start, p.end))
-            return {
-                "planned": Count("pk", filter=planned_in),
-                "done_as_planned": Count("pk", filter=planned_in & done_visit),
-                "done": Count("pk", filter=done_visit & Q(done_on__range=(p.start, p.end))),
-            }
+        def visit_counts(p: Period) -> list[tuple[str, tuple[Any, ...]]]:
+            return [
+                ("SUM(CASE WHEN v.planned_on BETWEEN %s AND %s THEN 1 ELSE 0 END)", (p.start, p.end)),
+                (
+                    "SUM(CASE WHEN v.planned_on BETWEEN %s AND %s AND v.status = %s THEN 1 ELSE 0 END)",
+                    (p.start, p.end, done),
+                ),
+                (
+                    "SUM(CASE WHEN v.status = %s AND v.done_on BETWEEN %s AND %s THEN 1 ELSE 0 END)",
+                    (done, p.start, p.end),
+                ),
+            ]
 
-        visits_in_period = visits.filter(
-            Q(planned_on__range=(start, end)) | (done_visit & Q(done_on__range=(start, end)))
+        in_either = (
+            f"{not_cancelled[0]} AND (v.planned_on BETWEEN %s AND %s "
+            "OR (v.status = %s AND v.done_on BETWEEN %s AND %s))",
+            (*not_cancelled[1], start, end, done, start, end),
         )
-        if by_half:
-            span_counts = visits_in_period.aggregate(**grouping.half_aggregates(Period(start, end), visit_counts))
-            rows = [{"group": half, **counts} for half, counts in grouping.by_half(span_counts).items()]
+        periods = grouping.halves(Period(start, end)) if by_half else {None: Period(start, end)}
+        visit_columns = [column for p in periods.values() for column in visit_counts(p)]
+        select = (", ".join(c[0] for c in visit_columns), tuple(p for c in visit_columns for p in c[1]))
+        if by_half:  # one row, each half with its own three columns
+            span_row = fetch(
+                f"SELECT {select[0]} FROM training_visit v "  # noqa: S608
+                f"WHERE v.enterprise_id IN ({scope_sql}) AND {in_either[0]}",
+                (*select[1], *scope_params, *in_either[1]),
+            )[0]
+            counts = [(group, span_row[3 * index : 3 * index + 3]) for index, group in enumerate(periods)]
         else:
-            rows = grouped(visits_in_period, key("enterprise", "planned_on"), **visit_counts(Period(start, end)))
-        for row in rows:
-            result[name(row["group"])].update(
-                visits_planned=row["planned"],
-                visits_done_rate=rate(row["done_as_planned"], row["planned"]),
-                visits_done=row["done"],
+            rows_by_group = grouped("training_visit v", "v.enterprise_id", "v.planned_on", select, in_either)
+            counts = [(row[0], row[1:]) for row in rows_by_group]
+        for group, (planned, done_as_planned, done_count) in counts:
+            result[str(group)].update(
+                visits_planned=planned or 0,
+                visits_done_rate=rate(done_as_planned, planned),
+                visits_done=done_count or 0,
             )
     elif wanted & {"visits_planned", "visits_done_rate"}:
-        planned = visits.filter(planned_on__range=(start, end))
-        rows = grouped(
-            planned,
-            key("enterprise", "planned_on"),
-            planned=Count("pk"),
-            done=Count("pk", filter=Q(status=VisitStatus.DONE)),
-        )
-        for row in rows:
-            result[name(row["group"])].update(
-                visits_planned=row["planned"], visits_done_rate=rate(row["done"], row["planned"])
-            )
+        planned_in = (f"{not_cancelled[0]} AND v.planned_on BETWEEN %s AND %s", (*not_cancelled[1], start, end))
+        done_columns = ("COUNT(*), SUM(CASE WHEN v.status = %s THEN 1 ELSE 0 END)", (done,))
+        for group, planned, done_count in grouped(
+            "training_visit v", "v.enterprise_id", "v.planned_on", done_columns, planned_in
+        ):
+            result[str(group)].update(visits_planned=planned, visits_done_rate=rate(done_count, planned))
     if by_month and "visits_done" in wanted:
-        done = visits.filter(done_visit, done_on__range=(start, end))
-        for row in grouped(done, key("enterprise", "done_on"), n=Count("pk")):
-            result[name(row["group"])]["visits_done"] = row["n"]
+        done_in = (
+            f"{not_cancelled[0]} AND v.status = %s AND v.done_on BETWEEN %s AND %s",
+            (*not_cancelled[1], done, start, end),
+        )
+        for group, n in grouped("training_visit v", "v.enterprise_id", "v.done_on", ("COUNT(*)", ()), done_in):
+            result[str(group)]["visits_done"] = n
     return {group: {code: v for code, v in values.items() if code in wanted} for group, values in result.items()}
