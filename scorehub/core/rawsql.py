@@ -38,6 +38,32 @@ def group_key(grouping: Any, enterprise_column: str, day: str = "") -> tuple[str
     return key_sql, key_params, join
 
 
+def grouped_rows(
+    *,
+    tables: str,
+    enterprise_column: str,
+    enterprises: QuerySet[Any],
+    select: tuple[str, tuple[Any, ...]],
+    where: tuple[str, tuple[Any, ...]],
+    grouping: Any = None,
+    day: str = "",
+    by: str = "",
+) -> list[tuple[Any, ...]]:
+    """``SELECT <group key>, <by>, <select> FROM tables WHERE <enterprise in scope> AND <where>``, grouped
+    by the key of ``grouping`` (see :func:`group_key`) and by the column ``by``.  Each row starts with
+    the key (``''`` without a grouping) and the value of ``by`` (NULL without one).  With neither, the
+    query is a plain aggregate: one row over the whole scope, even when it has no records."""
+    key_sql, key_params, join = group_key(grouping, enterprise_column, day)
+    scope_sql, scope_params = subquery(enterprises)
+    group_by = [position for position, used in (("1", grouping is not None), ("2", bool(by))) if used]
+    sql = (
+        f"SELECT {key_sql}, {by or 'NULL'}, {select[0]} FROM {tables}{join} "  # noqa: S608 - our own SQL
+        f"WHERE {enterprise_column} IN ({scope_sql}) AND {where[0]}"
+        + (f" GROUP BY {', '.join(group_by)}" if group_by else "")
+    )
+    return fetch(sql, (*key_params, *select[1], *scope_params, *where[1]))
+
+
 def fetch(sql: str, params: tuple[Any, ...] | list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

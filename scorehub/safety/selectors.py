@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scorehub.core.aggregates import medians_in_database
-from scorehub.core.rawsql import as_date, fetch, group_key, subquery
+from scorehub.core.rawsql import as_date, fetch, group_key, grouped_rows, subquery
 
 from . import conf
 from .models import (
@@ -101,7 +101,6 @@ def _sums(
     missing, but for the whole scope and the halves of a pair when ``by`` is None."""
     periods = _periods(period, grouping)
     by_half = len(periods) > 1
-    key_sql, key_params, join = group_key(None if by_half else grouping, enterprise_column)
     select: list[str] = []
     names: list[tuple[str, str]] = []
     select_params: list[Any] = []
@@ -110,15 +109,17 @@ def _sums(
             select.append(aggregate.format(when=when))
             select_params += params
             names.append((half, name))
-    scope_sql, scope_params = subquery(enterprises)
-    group_by = [position for position, used in (("1", key_sql != "''"), ("2", by is not None)) if used]
-    sql = (
-        f"SELECT {key_sql}, {by or 'NULL'}, {', '.join(select)} FROM {tables}{join} "  # noqa: S608 - our own SQL
-        f"WHERE {enterprise_column} IN ({scope_sql}) AND {where[0]}"
-        + (f" GROUP BY {', '.join(group_by)}" if group_by else "")
+    rows = grouped_rows(
+        tables=tables,
+        enterprise_column=enterprise_column,
+        enterprises=enterprises,
+        select=(", ".join(select), tuple(select_params)),
+        where=where,
+        grouping=None if by_half else grouping,  # the halves are columns, not groups
+        by=by or "",
     )
     result: dict[str, dict[Any, dict[str, Any]]] = {}
-    for row in fetch(sql, (*key_params, *select_params, *scope_params, *where[1])):
+    for row in rows:
         key, value = str(row[0]), row[1]
         for (half, name), number in zip(names, row[2:], strict=True):
             result.setdefault(half if by_half else key, {}).setdefault(value, {})[name] = number

@@ -27,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
-from scorehub.core.rawsql import fetch, group_key, subquery
+from scorehub.core.rawsql import fetch, grouped_rows, subquery
 
 from .models import (
     SATISFIED_FROM,
@@ -563,14 +563,19 @@ def grouped_indicator_values(
         *,
         by: str = "",
     ) -> list[tuple[Any, ...]]:
-        """``SELECT <group key>[, by], <select> FROM tables WHERE <in scope> AND <where>``, grouped by
-        the key (the record's ``day`` for months and halves) and ``by``."""
-        key_sql, key_params, join = group_key(grouping, enterprise_column, day)
-        sql = (
-            f"SELECT {key_sql}{f', {by}' if by else ''}, {select[0]} FROM {tables}{join} "  # noqa: S608
-            f"WHERE {enterprise_column} IN ({scope_sql}) AND {where[0]} GROUP BY 1{', 2' if by else ''}"
+        """The rows of :func:`grouped_rows` for this grouping (the record's ``day`` keys months and
+        halves): the group key, the value of ``by`` when given, then ``select``."""
+        rows = grouped_rows(
+            tables=tables,
+            enterprise_column=enterprise_column,
+            enterprises=enterprises,
+            select=select,
+            where=where,
+            grouping=grouping,
+            day=day,
+            by=by,
         )
-        return fetch(sql, (*key_params, *select[1], *scope_params, *where[1]))
+        return rows if by else [(row[0], *row[2:]) for row in rows]
 
     result: dict[str, dict[str, Any]] = defaultdict(dict)
     enrolled_only = ("n.status <> %s", (EnrolmentStatus.DROPPED.value,))
@@ -594,11 +599,18 @@ def grouped_indicator_values(
                 ("SUM(CASE WHEN n.enrolled_on BETWEEN %s AND %s THEN 1 ELSE 0 END)", (half.start, half.end))
                 for half in halves.values()
             ]
-            counted = fetch(
-                f"SELECT n.programme_id, {', '.join(c[0] for c in columns)} FROM training_enrolment n "  # noqa: S608
-                f"WHERE n.enterprise_id IN ({scope_sql}) AND {by_end[0]} GROUP BY n.programme_id",
-                (*[p for c in columns for p in c[1]], *scope_params, *by_end[1]),
-            )
+            # One row per programme (no group key: each half has its own columns).
+            counted = [
+                row[1:]
+                for row in grouped_rows(
+                    tables="training_enrolment n",
+                    enterprise_column="n.enterprise_id",
+                    enterprises=enterprises,
+                    select=(", ".join(c[0] for c in columns), tuple(p for c in columns for p in c[1])),
+                    where=by_end,
+                    by="n.programme_id",
+                )
+            ]
             names = list(halves)
             if enrolled_with_targets:
                 for index, group in enumerate(names):
@@ -716,11 +728,13 @@ def grouped_indicator_values(
         visit_columns = [column for p in periods.values() for column in visit_counts(p)]
         select = (", ".join(c[0] for c in visit_columns), tuple(p for c in visit_columns for p in c[1]))
         if by_half:  # one row, each half with its own three columns
-            span_row = fetch(
-                f"SELECT {select[0]} FROM training_visit v "  # noqa: S608
-                f"WHERE v.enterprise_id IN ({scope_sql}) AND {in_either[0]}",
-                (*select[1], *scope_params, *in_either[1]),
-            )[0]
+            span_row = grouped_rows(
+                tables="training_visit v",
+                enterprise_column="v.enterprise_id",
+                enterprises=enterprises,
+                select=select,
+                where=in_either,
+            )[0][2:]
             counts = [(group, span_row[3 * index : 3 * index + 3]) for index, group in enumerate(periods)]
         else:
             rows_by_group = grouped("training_visit v", "v.enterprise_id", "v.planned_on", select, in_either)
