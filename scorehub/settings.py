@@ -216,8 +216,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "scorehub.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/hour"},
+    # Counted by scorehub.core.ratelimit (atomic counters, the client address from core.clientip).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "scorehub.core.ratelimit.AnonRateThrottle",
+        "scorehub.core.ratelimit.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANON", default="60/minute"),
+        "user": env.str("API_RATE_USER", default="2000/hour"),
+    },
 }
+# Where the rate limits count: "auto" (a Redis or Memcached default cache if CACHE_URL names one, else the
+# database), "database", or "cache:<alias>".  Never the file cache: it cannot count atomically.
+RATELIMIT_STORE = env.str("RATELIMIT_STORE", default="auto")
 SPECTACULAR_SETTINGS = {
     "TITLE": "SCORE Hub API",
     "DESCRIPTION": "Regions, organisations, enterprises and SCORE programme records, scoped to the caller.",
