@@ -229,6 +229,14 @@ REST_FRAMEWORK = {
 # Where the rate limits count: "auto" (a Redis or Memcached default cache if CACHE_URL names one, else the
 # database), "database", or "cache:<alias>".  Never the file cache: it cannot count atomically.
 RATELIMIT_STORE = env.str("RATELIMIT_STORE", default="auto")
+# The public suggestion pages' limits, replacing the defaults of scorehub.suggestions.views.PUBLIC_LIMITS:
+# "ip=10/600,ip=40/86400,token=60/600,token=600/86400,lookup=30/600" (scope=limit/seconds).  A factory
+# whose workers all reach the internet through one address needs a higher "ip" limit.
+SCOREHUB_SUGGESTION_THROTTLE = [
+    (scope.strip(), int(limit), int(window))
+    for scope, _, rate in (part.partition("=") for part in env.list("SUGGESTION_RATES", default=[]))
+    for limit, _, window in [rate.partition("/")]
+]
 SPECTACULAR_SETTINGS = {
     "TITLE": "SCORE Hub API",
     "DESCRIPTION": "Regions, organisations, enterprises and SCORE programme records, scoped to the caller.",

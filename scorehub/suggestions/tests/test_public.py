@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,3 +256,15 @@ def test_tracking_lookups_are_throttled(client, settings, frozen_clock):
     settings.SCOREHUB_SUGGESTION_THROTTLE = [("lookup", 3, 600)]
     url = reverse("suggestions:public-track", kwargs={"code": "ABCDEFGH"})
     assert [client.get(url).status_code for _ in range(5)] == [404, 404, 404, 429, 429]
+
+
+def test_the_public_limits_come_from_the_environment_for_a_factory_behind_one_address():
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.SCOREHUB_SUGGESTION_THROTTLE)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "scorehub.settings", "SUGGESTION_RATES": "ip=100/600, token=200/600"}
+    configured = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    assert configured.stdout.strip() == "[('ip', 100, 600), ('token', 200, 600)]"
+    env.pop("SUGGESTION_RATES")
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    assert default.stdout.strip() == "[]"  # the defaults of PUBLIC_LIMITS apply
