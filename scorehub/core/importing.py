@@ -42,6 +42,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import spreadsheets
 from .forms import BootstrapFormMixin
 from .i18n import pick
 from .scoping import Action, OutOfScope, ensure_visible
@@ -747,11 +748,8 @@ def template_rows(importer: type[Importer]) -> list[list[str]]:
 
 
 def template_csv(importer: type[Importer]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(template_rows(importer))
-    # The byte-order mark makes Excel open the file as UTF-8 (Chinese headers stay readable).
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    # UTF-8 with a byte-order mark (Excel then reads the Chinese headers), every cell safe as text.
+    return spreadsheets.csv_bytes(template_rows(importer))
 
 
 def template_xlsx(importer: type[Importer]) -> bytes:
@@ -762,8 +760,9 @@ def template_xlsx(importer: type[Importer]) -> bytes:
     sheet: Any = workbook.active
     sheet.title = str(importer.title)[:31] or "import"
     header, example = template_rows(importer)
-    sheet.append(header)
-    sheet.append(example)
+    # Text cells (core.spreadsheets): an example such as "-" or "=" must not become a formula.
+    spreadsheets.write_row(sheet, 1, header)
+    spreadsheets.write_row(sheet, 2, example)
     for index, column in enumerate(importer.columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")

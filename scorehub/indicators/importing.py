@@ -23,6 +23,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from scorehub.core import spreadsheets
+
 from .models import Kpi
 from .services import ImportRow, recordable_enterprises
 
@@ -227,10 +229,9 @@ def check_kpi_file(upload: Any, *, user: Any) -> ImportReport:
 
 def template_workbook() -> bytes:
     """An empty import workbook: the columns in Chinese, with an English explanation sheet."""
-    import xlsxwriter
-
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+    # KPI names are entered by programme admins: written as text cells, never as formulas.
+    workbook = spreadsheets.xlsxwriter_workbook(output)
     sheet = workbook.add_worksheet("KPI")
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     kpis = list(Kpi.objects.filter(is_active=True).order_by("order", "code"))
