@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scorehub.core import spreadsheets
+from scorehub.core.importing import ImportFileError, read_text
 
 from .models import Kpi
 from .services import ImportRow, recordable_enterprises
@@ -74,14 +75,11 @@ def _read_rows(upload: Any) -> list[list[Any]]:
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return rows
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError(_("The file is neither an Excel workbook nor a CSV file in UTF-8 or GB18030."))
+    try:
+        # The imports' one reader of CSV text: UTF-8 or GB18030, anything else refused rather than garbled.
+        text = read_text(data).text
+    except ImportFileError as exc:
+        raise ValueError(exc.message) from exc
     if "\x00" in text:
         raise ValueError(_("The file is neither an Excel workbook nor a CSV file in UTF-8 or GB18030."))
     return [list(row) for row in csv.reader(io.StringIO(text))]
