@@ -1244,8 +1244,8 @@ def _finish(job: ImportJob, status: str, *, message: str = "", retryable: bool =
     job.status = status
     job.message = message
     job.retryable = retryable
-    fields = ["status", "message", "retryable", "total_rows", "error_count", "errors", "preview", "checked_at"]
-    fields.append("created_count")
+    outcome = ["status", "message", "retryable"]
+    fields = [*outcome, "total_rows", "error_count", "errors", "preview", "checked_at", "created_count"]
     if status != ImportStatus.CHECKED:
         job.finished_at = timezone.now()
         fields.append("finished_at")
