@@ -165,6 +165,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Largest spreadsheet accepted by the imports (bytes).
 SCOREHUB_IMPORT_MAX_BYTES = env.int("SCOREHUB_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# An import whose worker shows no sign of life for this long (seconds) is marked failed, to be retried.
+SCOREHUB_IMPORT_STALE_AFTER = env.int("SCOREHUB_IMPORT_STALE_AFTER", default=10 * 60)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG and env.bool("HTTPS", default=False))

@@ -1,44 +1,28 @@
 """List exports (``?export=csv`` / ``?export=xlsx``) that open cleanly in Excel and WPS.
 
-* CSV starts with a UTF-8 byte-order mark: without it, Excel on Chinese Windows reads the file as
-  GB18030 and every Chinese character comes out garbled.
-* Cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``, ``@``) get a
-  leading apostrophe, so an enterprise named ``=HYPERLINK(...)`` stays text (CSV / formula injection).
+django-tables2 collects the rows (exactly what the list shows, in the user's scope); the files are
+written by :mod:`scorehub.core.spreadsheets`, so user data stays text:
+
+* CSV starts with a UTF-8 byte-order mark (Excel on Chinese Windows reads it as UTF-8 then), and a
+  cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return)
+  gets a leading apostrophe;
+* XLSX writes every text as a text cell, exactly as it is, and numbers and dates with their types.
 """
 
 from __future__ import annotations
 
-import codecs
 from typing import Any
 
 from django_tables2.export import TableExport
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
+from . import spreadsheets
 
 
 class SpreadsheetExport(TableExport):
-    def table_to_dataset(self, table: Any, exclude_columns: Any, dataset_kwargs: Any = None) -> Any:
-        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        headers = dataset.headers
-        rows = [[_defuse(v) for v in row] for row in dataset]
-        dataset.wipe()
-        dataset.headers = headers
-        for row in rows:
-            dataset.append(row)
-        return dataset
-
     def export(self) -> Any:
-        data = super().export()
+        headers = self.dataset.headers or []
         if self.format == self.CSV:
-            text = data.decode("utf-8") if isinstance(data, bytes) else data
-            return codecs.BOM_UTF8 + text.encode("utf-8")
-        return data
+            return spreadsheets.csv_bytes([headers, *self.dataset])
+        if self.format == self.XLSX:
+            return spreadsheets.xlsx_bytes(self.dataset.title or "Export", headers, list(self.dataset))
+        return super().export()

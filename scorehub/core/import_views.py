@@ -7,6 +7,7 @@ An app adds ``*import_urlpatterns(MyImporter)`` to its ``urls.py`` and gets, und
 * ``import/<pk>/``            the job: progress, then the dry run's preview and error list, then the result
 * ``import/<pk>/status/``     the progress fragment that the job page polls (HTMX)
 * ``import/<pk>/confirm/``    POST: import the checked file (all rows or none)
+* ``import/<pk>/retry/``      POST: run a failed job again from its kept file (e.g. after its worker died)
 
 Jobs are ``ImportJob`` records, scoped to the person who started them: anyone else gets 404.
 
@@ -82,10 +83,17 @@ class ImportStartView(ImporterViewMixin, ScopedFormView):
         context = super().get_context_data(**kwargs)
         context.update(self.importer_context())
         context["title"] = self.importer_class.title
-        context["recent_jobs"] = jobs_with_parameters(
-            ImportJob.objects.visible_to(self.request.user, Action.MANAGE).filter(importer=self.importer_class.path()),
-            self.importer.parameters,
-        ).defer("content", "errors", "preview")[:5]
+        recent = list(
+            jobs_with_parameters(
+                ImportJob.objects.visible_to(self.request.user, Action.MANAGE).filter(
+                    importer=self.importer_class.path()
+                ),
+                self.importer.parameters,
+            ).defer("content", "errors", "preview")[:5]
+        )
+        for job in recent:
+            importing.fail_if_stale(job)
+        context["recent_jobs"] = recent
         return context
 
     def perform(self, form: BaseForm) -> ImportJob:
@@ -109,6 +117,12 @@ class ImportJobMixin(ImporterViewMixin):
         # A job shows under its own app (and its own parameters) only; the file itself is never needed by a page.
         own = queryset.filter(importer=self.importer_class.path())
         return jobs_with_parameters(own, self.importer.parameters).defer("content")
+
+    def get_object(self, queryset: QuerySet[ImportJob] | None = None) -> ImportJob:
+        job: ImportJob = super().get_object(queryset)  # type: ignore[misc]  # DetailView, next in the MRO
+        # A job whose worker went silent shows as failed, with its retry, as soon as anyone looks at it.
+        importing.fail_if_stale(job)
+        return job
 
 
 class ImportJobView(ImportJobMixin, ScopedDetailView):
@@ -135,11 +149,16 @@ def job_context(request: HttpRequest, job: ImportJob, importer: type[importing.I
         "progress": importing.job_progress(job),
         "status_url": reverse(f"{namespace}:import-status", kwargs=kwargs),
         "confirm_url": reverse(f"{namespace}:import-confirm", kwargs=kwargs),
+        "retry_url": reverse(f"{namespace}:import-retry", kwargs=kwargs),
+        # How the file was read: a CSV file's encoding, "" for a workbook (None: checked before this was recorded).
+        "read_as": preview.get("encoding"),
+        "is_workbook": job.file_name.lower().endswith(".xlsx"),
         "preview_columns": [by_field[f].label for f in preview.get("columns", []) if f in by_field],
         "preview_rows": preview.get("rows", []),
         "ignored_headers": preview.get("ignored", []),
         "errors_shown": len(job.errors),
         "can_confirm": job.status == ImportStatus.CHECKED and is_visible(job, request.user, Action.MANAGE),
+        "can_retry": job.can_retry and is_visible(job, request.user, Action.MANAGE),
     }
 
 
@@ -169,6 +188,17 @@ class ImportConfirmView(ImportJobMixin, ScopedActionView):
             importing.job_confirm(actor=self.request.user, job=obj)
         except ValidationError as exc:
             messages.error(self.request, " ".join(exc.messages))
+        return obj.get_absolute_url()
+
+
+class ImportRetryView(ImportJobMixin, ScopedActionView):
+    """Run a failed job again from its kept file: its dry run, or its import (all rows or none)."""
+
+    scope_action = Action.MANAGE
+    success_message = _("The file runs again.")
+
+    def perform(self, obj: ImportJob) -> str:
+        importing.job_retry(actor=self.request.user, job=obj)
         return obj.get_absolute_url()
 
 
@@ -218,5 +248,11 @@ def import_urlpatterns(importer: type[importing.Importer], *, prefix: str = "") 
         path("import/<int:pk>/", ImportJobView.as_view(importer_class=importer), name="import-job"),
         path("import/<int:pk>/status/", ImportJobStatusView.as_view(importer_class=importer), name="import-status"),
         path("import/<int:pk>/confirm/", ImportConfirmView.as_view(importer_class=importer), name="import-confirm"),
+        # Running a job again asks for the importer's action, as uploading the file did.
+        path(
+            "import/<int:pk>/retry/",
+            ImportRetryView.as_view(importer_class=importer, scope_action=importer.action),
+            name="import-retry",
+        ),
     ]
     return [path(prefix + str(p.pattern), p.callback, p.default_args, str(p.name)) for p in patterns]

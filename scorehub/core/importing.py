@@ -3,7 +3,8 @@
 An app describes its file in an :class:`Importer` subclass (the model, the columns with their Chinese
 and English headers, how a row becomes an unsaved record) and gets, for free:
 
-* reading CSV (UTF-8 with or without BOM, GB18030, UTF-16 as Excel writes "Unicode text") and XLSX;
+* reading CSV (UTF-8 with or without BOM, GB18030, UTF-16 as Excel writes "Unicode text"; any other
+  encoding is recognised with charset-normalizer and refused) and XLSX;
 * headers matched in either language (or as the bilingual header of the downloadable template);
 * a dry run that validates every row (``full_clean``, duplicates in the file and in the database) and
   collects a per-row error list with the row number the user sees in the spreadsheet;
@@ -26,7 +27,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,12 +37,15 @@ from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_q.exceptions import TimeoutException
 
+from . import spreadsheets
 from .forms import BootstrapFormMixin
 from .i18n import pick
 from .scoping import Action, OutOfScope, ensure_visible
@@ -63,6 +67,8 @@ MAX_STORED_ERRORS = 1000
 PROGRESS_EVERY = 250
 #: Rows per INSERT and per scope re-check query (well under SQLite's parameter limit).
 BATCH_SIZE = 500
+#: How long a failed job keeps its file for a retry (the periodic sweep drops it then).
+RETRY_WINDOW = timedelta(days=7)
 
 FORMATS = {"csv": "CSV", "xlsx": "Excel (.xlsx)"}
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -88,6 +94,8 @@ class Sheet:
     headers: list[str]
     header_row: int
     rows: list[tuple[int, list[str]]]
+    #: The encoding a CSV file was read in (``UTF8``, ``GB18030``...); "" for an Excel workbook.
+    encoding: str = ""
 
 
 def max_bytes() -> int:
@@ -117,26 +125,113 @@ def detect_format(data: bytes, file_name: str) -> str:
     )
 
 
-def decode_text(data: bytes) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, otherwise GB18030."""
+#: What the dry run's preview calls the encodings a CSV file may be in.
+UTF8, UTF8_BOM, UTF16, GB18030 = "UTF-8", "UTF-8 (BOM)", "UTF-16", "GB18030"
+#: charset-normalizer's names of GB18030 and the older encodings it contains (GBK, GB2312).
+_GB_FAMILY = frozenset({"gb18030", "gbk", "gb2312", "cp936", "hz"})
+#: Common names of what a refused file may be in (charset-normalizer answers with Python codec names).
+_ENCODING_NAMES = {
+    "cp932": "Shift_JIS",
+    "shift_jis": "Shift_JIS",
+    "shift_jis_2004": "Shift_JIS",
+    "shift_jisx0213": "Shift_JIS",
+    "euc_jp": "EUC-JP",
+    "euc_jis_2004": "EUC-JP",
+    "euc_jisx0213": "EUC-JP",
+    "iso2022_jp": "ISO-2022-JP",
+    "big5": "Big5",
+    "big5hkscs": "Big5-HKSCS",
+    "cp950": "Big5",
+    "cp949": "EUC-KR",
+    "euc_kr": "EUC-KR",
+    "johab": "Johab",
+    "latin_1": "ISO-8859-1",
+    "utf_16_be": "UTF-16",
+    "utf_16_le": "UTF-16",
+    "utf_32": "UTF-32",
+}
+_LANGUAGES = {
+    "Japanese": gettext_lazy("Japanese"),
+    "Korean": gettext_lazy("Korean"),
+    "Chinese": gettext_lazy("Chinese"),
+    "Russian": gettext_lazy("Russian"),
+    "English": gettext_lazy("English"),
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    """The text of a CSV file and the encoding it was read in (shown in the dry run's preview)."""
+
+    text: str
+    encoding: str
+
+
+def read_text(data: bytes) -> Text:
+    """The text of a CSV file in UTF-8 (with or without BOM), GB18030 (GBK, GB2312) or UTF-16 with BOM.
+
+    Any other encoding is refused with a message that names what the file seems to be in: decoding
+    a Japanese Shift_JIS file as GB18030 "works" and fills the database with mojibake ("姅幃夛幮僥僗僩"),
+    so GB18030 is used only when charset-normalizer finds it among the best explanations of the bytes.
+    """
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+        try:
+            return Text(data[len(codecs.BOM_UTF8) :].decode("utf-8"), UTF8_BOM)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                _("The file starts like a UTF-8 file but its text is not UTF-8. Save it again as “CSV UTF-8”.")
+            ) from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16")
+            return Text(data.decode("utf-16"), UTF16)
         except UnicodeDecodeError as exc:
             raise ImportFileError(_("The file's text cannot be read (broken UTF-16).")) from exc
     try:
-        return data.decode("utf-8")
+        return Text(data.decode("utf-8"), UTF8)
     except UnicodeDecodeError:
         pass
-    try:
-        # GB18030 is what Excel and WPS write for "CSV" on Chinese Windows (a superset of GBK and GB2312).
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if _gb18030_is_among_the_best(matches):
+        try:
+            # GB18030 is what Excel and WPS write for "CSV" on Chinese Windows (it contains GBK and GB2312).
+            return Text(data.decode("gb18030"), GB18030)
+        except UnicodeDecodeError:
+            matches = []
+    if not matches:
         raise ImportFileError(
             _("The file's text encoding is not UTF-8 or GB18030. Save it again as “CSV UTF-8” and upload that.")
-        ) from exc
+        )
+    best = matches[0]
+    name = _ENCODING_NAMES.get(best.encoding, best.encoding.upper().replace("_", "-"))
+    language = _LANGUAGES.get(best.language)
+    if language is not None:
+        name = f"{name} ({language})"
+    raise ImportFileError(
+        _(
+            "The file's text seems to be in %(encoding)s, not UTF-8 or GB18030: its characters would come "
+            "out garbled, so it cannot be imported. Save it again as “CSV UTF-8” and upload that."
+        )
+        % {"encoding": name}
+    )
+
+
+def _gb18030_is_among_the_best(matches: list[Any]) -> bool:
+    """Whether charset-normalizer finds no explanation of the bytes less chaotic than GB18030 (or GBK).
+
+    A short file may be explained equally well by several encodings (a tie keeps GB18030); a Shift_JIS
+    or EUC-KR file either does not decode as GB18030 without mess or is not offered as it at all.
+    """
+    if not matches:
+        return False
+    least_chaos = min(match.chaos for match in matches)
+    return any(match.chaos <= least_chaos and _GB_FAMILY.intersection(match.could_be_from_charset) for match in matches)
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a CSV file (see :func:`read_text`)."""
+    return read_text(data).text
 
 
 def _cell_text(value: Any) -> str:
@@ -189,17 +284,22 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
         workbook.close()
 
 
-def iter_rows(data: bytes, file_name: str) -> Iterator[tuple[int, list[str]]]:
-    """Every row of the first worksheet (or of the CSV file) as text cells, blank rows included."""
+def open_rows(data: bytes, file_name: str) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """How the file's text was read (the encoding of a CSV file, "" for a workbook) and its rows."""
     if len(data) > max_bytes():
         raise ImportFileError(
             _("The file is larger than %(size)s MB; split it into smaller files.")
             % {"size": f"{max_bytes() / 1024 / 1024:g}"}
         )
     if detect_format(data, file_name) == "xlsx":
-        yield from _xlsx_rows(data)
-    else:
-        yield from _csv_rows(decode_text(data))
+        return "", _xlsx_rows(data)
+    text = read_text(data)
+    return text.encoding, _csv_rows(text.text)
+
+
+def iter_rows(data: bytes, file_name: str) -> Iterator[tuple[int, list[str]]]:
+    """Every row of the first worksheet (or of the CSV file) as text cells, blank rows included."""
+    yield from open_rows(data, file_name)[1]
 
 
 def read_sheet(data: bytes, file_name: str, *, max_rows: int | None = None) -> Sheet:
@@ -208,7 +308,8 @@ def read_sheet(data: bytes, file_name: str, *, max_rows: int | None = None) -> S
     headers: list[str] | None = None
     header_row = 0
     rows: list[tuple[int, list[str]]] = []
-    for number, cells in iter_rows(data, file_name):
+    encoding, all_rows = open_rows(data, file_name)
+    for number, cells in all_rows:
         if not any(cells):
             continue
         if headers is None:
@@ -221,7 +322,7 @@ def read_sheet(data: bytes, file_name: str, *, max_rows: int | None = None) -> S
             )
     if headers is None:
         raise ImportFileError(_("The file is empty."))
-    return Sheet(headers=headers, header_row=header_row, rows=rows)
+    return Sheet(headers=headers, header_row=header_row, rows=rows, encoding=encoding)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -747,11 +848,8 @@ def template_rows(importer: type[Importer]) -> list[list[str]]:
 
 
 def template_csv(importer: type[Importer]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(template_rows(importer))
-    # The byte-order mark makes Excel open the file as UTF-8 (Chinese headers stay readable).
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    # UTF-8 with a byte-order mark (Excel then reads the Chinese headers), every cell safe as text.
+    return spreadsheets.csv_bytes(template_rows(importer))
 
 
 def template_xlsx(importer: type[Importer]) -> bytes:
@@ -762,8 +860,9 @@ def template_xlsx(importer: type[Importer]) -> bytes:
     sheet: Any = workbook.active
     sheet.title = str(importer.title)[:31] or "import"
     header, example = template_rows(importer)
-    sheet.append(header)
-    sheet.append(example)
+    # Text cells (core.spreadsheets): an example such as "-" or "=" must not become a formula.
+    spreadsheets.write_row(sheet, 1, header)
+    spreadsheets.write_row(sheet, 2, example)
     for index, column in enumerate(importer.columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
@@ -822,11 +921,95 @@ def job_progress(job: ImportJob) -> JobProgress:
     return JobProgress(stored["phase"], stored["done"], stored["total"])
 
 
-def _reporter(job_id: int) -> Progress:
+def progress_reporter(job_id: int) -> Progress:
     def report(phase: str, done: int, total: int) -> None:
-        cache.set(_progress_key(job_id), {"phase": phase, "done": done, "total": total}, timeout=24 * 3600)
+        # Each report is also the worker's sign of life ("beat"), read by the stale-job check.
+        progress = {"phase": phase, "done": done, "total": total, "beat": timezone.now().timestamp()}
+        cache.set(_progress_key(job_id), progress, timeout=24 * 3600)
 
     return report
+
+
+# -- jobs whose worker died ---------------------------------------------------------------------------
+
+
+def stale_after() -> timedelta:
+    """How long a worker may stay silent before its job counts as stopped (``SCOREHUB_IMPORT_STALE_AFTER``)."""
+    return timedelta(seconds=int(settings.SCOREHUB_IMPORT_STALE_AFTER))
+
+
+def last_sign_of_life(job: ImportJob) -> datetime:
+    """When the job's worker last reported: taking the job (database) or its latest progress (cache)."""
+    moments = [job.heartbeat_at or job.created_at]
+    stored = cache.get(_progress_key(job.pk))
+    if stored and stored.get("beat"):
+        moments.append(datetime.fromtimestamp(stored["beat"], tz=UTC))
+    return max(moments)
+
+
+def _stopped_message(job: ImportJob) -> str:
+    from .models import ImportStatus
+
+    if job.status == ImportStatus.CHECKING:
+        return _(
+            "The check of this file stopped before it finished (its background worker stopped). "
+            "Nothing was saved: you can retry it."
+        )
+    return _(
+        "The import stopped before it finished (its background worker stopped). Nothing was imported: you can retry it."
+    )
+
+
+def fail_if_stale(job: ImportJob) -> bool:
+    """Mark a job failed (and retryable) if its worker has been silent too long; whether it was.
+
+    Runs when the job's page is seen and in the periodic sweep (:func:`sweep_stale_jobs`).  The update is
+    conditional, so a worker that finishes at the same moment wins, and a worker that was only slow and
+    comes back finds its job no longer its own and commits nothing (see :func:`import_job`).
+    """
+    from .models import ImportJob, ImportStatus
+
+    if job.status not in ImportJob.WORKING:
+        return False
+    now = timezone.now()
+    last_seen = last_sign_of_life(job)
+    if last_seen > now - stale_after():
+        return False
+    with translation.override(job.language):
+        message = _stopped_message(job)
+    updated = ImportJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
+        status=ImportStatus.FAILED, message=message, retryable=True, finished_at=now
+    )
+    if not updated:
+        return False
+    logger.warning("import job %s: no sign of life from its worker since %s, marked failed", job.pk, last_seen)
+    job.status, job.message, job.retryable, job.finished_at = ImportStatus.FAILED, message, True, now
+    cache.delete(_progress_key(job.pk))
+    return True
+
+
+def sweep_stale_jobs() -> int:
+    """Task, scheduled every few minutes (django-q2 schedule "import-stale-jobs"): fail every stale job.
+
+    Also drops the files of failed jobs not retried within ``RETRY_WINDOW`` (uploaded lists hold
+    personal data; a file is kept only as long as a retry is likely).  Returns how many jobs it failed.
+    """
+    from .models import ImportJob, ImportStatus
+
+    now = timezone.now()
+    ImportJob.objects.filter(status=ImportStatus.FAILED, retryable=True, finished_at__lt=now - RETRY_WINDOW).update(
+        retryable=False, content=b""
+    )
+    candidates = (
+        ImportJob.objects.filter(status__in=ImportJob.WORKING)
+        .alias(taken=Coalesce("heartbeat_at", "created_at"))
+        .filter(taken__lt=now - stale_after())
+        .defer("content", "errors", "preview")
+    )
+    return sum(fail_if_stale(job) for job in candidates)
+
+
+# -- starting, confirming and retrying ----------------------------------------------------------------
 
 
 def job_start(
@@ -848,7 +1031,7 @@ def job_start(
             parameters=importer(actor=actor, parameters=parameters).parameters,
         )
         ensure_visible(job, actor, Action.MANAGE)
-        transaction.on_commit(lambda: _enqueue("scorehub.core.importing.check_job", job.pk))
+        transaction.on_commit(lambda: _enqueue("scorehub.core.importing.check_job", job))
     return job
 
 
@@ -864,19 +1047,51 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
         locked.status = ImportStatus.IMPORT_QUEUED
         locked.save(update_fields=["status"])
         cache.delete(_progress_key(locked.pk))
-        transaction.on_commit(lambda: _enqueue("scorehub.core.importing.import_job", locked.pk))
+        transaction.on_commit(lambda: _enqueue("scorehub.core.importing.import_job", locked))
     return locked
 
 
-def _enqueue(task: str, job_id: int) -> None:
+def job_retry(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Run a failed job again from its kept file, as a new attempt.
+
+    A job that failed during its dry run is checked again; one that failed while importing (its dry run
+    had passed and its starter had confirmed it) is imported again, all rows or none, every row checked
+    again inside the import's transaction.  The stopped attempt saved nothing, so nothing is doubled.
+    """
+    from .models import ImportJob, ImportStatus
+    from .services import audited_write
+
+    with audited_write(actor):
+        locked = ImportJob.objects.select_for_update().visible_to(actor, Action.MANAGE).get(pk=job.pk)
+        if not locked.can_retry:
+            raise ValidationError(_("This import cannot be retried: upload the file again."))
+        imported = locked.checked_at is not None
+        locked.status = ImportStatus.IMPORT_QUEUED if imported else ImportStatus.QUEUED
+        locked.attempt += 1
+        locked.message = ""
+        locked.retryable = False
+        locked.heartbeat_at = None
+        locked.finished_at = None
+        locked.save(update_fields=["status", "attempt", "message", "retryable", "heartbeat_at", "finished_at"])
+        cache.delete(_progress_key(locked.pk))
+        task = "scorehub.core.importing.import_job" if imported else "scorehub.core.importing.check_job"
+        transaction.on_commit(lambda: _enqueue(task, locked))
+    return locked
+
+
+def _enqueue(task: str, job: ImportJob) -> None:
     from django_q.tasks import async_task
 
     # Read per call: django-q2 reads its own copy of the setting once, at import time.
     sync = bool(settings.Q_CLUSTER.get("sync", False))
-    async_task(task, job_id, task_name=f"import-{job_id}-{task.rsplit('.', 1)[-1]}", sync=sync)
+    name = f"import-{job.pk}-{job.attempt}-{task.rsplit('.', 1)[-1]}"
+    async_task(task, job.pk, job.attempt, task_name=name, sync=sync)
 
 
-def _store_check(job: ImportJob, importer: Importer, result: CheckResult) -> None:
+# -- the tasks ----------------------------------------------------------------------------------------
+
+
+def _store_check(job: ImportJob, importer: Importer, result: CheckResult, *, encoding: str) -> None:
     job.total_rows = result.total
     job.error_count = len(result.errors)
     job.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
@@ -887,24 +1102,43 @@ def _store_check(job: ImportJob, importer: Importer, result: CheckResult) -> Non
             for row in result.rows[:PREVIEW_ROWS]
         ],
         "ignored": result.ignored_headers,
+        # How the file was read: the encoding of a CSV file ("" for a workbook), shown with the rows.
+        "encoding": encoding,
     }
 
 
-def check_job(job_id: int) -> None:
-    """Task: the dry run of a job."""
+def _take(job: ImportJob, queued: str, running: str) -> bool:
+    """Claim a queued job for this worker: one worker per attempt, even if a task is delivered twice."""
+    from .models import ImportJob
+
+    now = timezone.now()
+    taken = ImportJob.objects.filter(pk=job.pk, status=queued, attempt=job.attempt).update(
+        status=running, heartbeat_at=now
+    )
+    if taken:
+        job.status, job.heartbeat_at = running, now
+    return bool(taken)
+
+
+class _NoLongerOurs(Exception):
+    """The job was marked stopped (and perhaps retried) while this worker was still at it."""
+
+
+def check_job(job_id: int, attempt: int | None = None) -> None:
+    """Task: the dry run of a job (``attempt``: the run it was queued for; a retry's task names its own)."""
     from .models import ImportJob, ImportStatus
 
     job = ImportJob.objects.select_related("started_by").get(pk=job_id)
-    if job.status != ImportStatus.QUEUED:
+    if job.status != ImportStatus.QUEUED or (attempt is not None and attempt != job.attempt):
         return
-    report = _reporter(job.pk)
+    report = progress_reporter(job.pk)
     with translation.override(job.language):
         if job.started_by is None:
             # Jobs run in their starter's scope; without that person there is no scope (never "everything").
             _finish(job, ImportStatus.FAILED, message=_("The person who started this import no longer exists."))
             return
-        job.status = ImportStatus.CHECKING
-        job.save(update_fields=["status"])
+        if not _take(job, ImportStatus.QUEUED, ImportStatus.CHECKING):
+            return
         try:
             report("reading", 0, 0)
             sheet = read_sheet(bytes(job.content), job.file_name)
@@ -917,41 +1151,61 @@ def check_job(job_id: int) -> None:
             # What the parameters name (e.g. a programme) is no longer the starter's to import into.
             _finish(job, ImportStatus.FAILED, message=_("You can no longer import into this: nothing was checked."))
             return
+        except TimeoutException:
+            # django-q2 stops a task that runs longer than its timeout; the job can run again.
+            _finish(job, ImportStatus.FAILED, message=_stopped_message(job), retryable=True)
+            raise
         except Exception:  # a job records its failure instead of dying silently
             logger.exception("import job %s: dry run failed", job.pk)
-            _finish(job, ImportStatus.FAILED, message=_("The file could not be checked because of an internal error."))
+            message = _("The file could not be checked because of an internal error.")
+            _finish(job, ImportStatus.FAILED, message=message, retryable=True)
             return
-        _store_check(job, importer, result)
+        _store_check(job, importer, result, encoding=sheet.encoding)
         job.checked_at = timezone.now()
         _finish(job, ImportStatus.CHECKED if result.ok else ImportStatus.INVALID)
 
 
-def import_job(job_id: int) -> None:
-    """Task: the all-or-nothing import of a checked job."""
+def import_job(job_id: int, attempt: int | None = None) -> None:
+    """Task: the all-or-nothing import of a checked job (``attempt`` as for :func:`check_job`)."""
     from .models import ImportJob, ImportStatus
 
     job = ImportJob.objects.select_related("started_by").get(pk=job_id)
-    if job.status != ImportStatus.IMPORT_QUEUED:
+    if job.status != ImportStatus.IMPORT_QUEUED or (attempt is not None and attempt != job.attempt):
         return
-    report = _reporter(job.pk)
+    report = progress_reporter(job.pk)
     with translation.override(job.language):
         if job.started_by is None:
             # Jobs run in their starter's scope; without that person there is no scope (never "everything").
             _finish(job, ImportStatus.FAILED, message=_("The person who started this import no longer exists."))
             return
         # Committed before the import's own transaction opens, so the pages show "importing" meanwhile.
-        job.status = ImportStatus.IMPORTING
-        job.save(update_fields=["status"])
+        if not _take(job, ImportStatus.IMPORT_QUEUED, ImportStatus.IMPORTING):
+            return
         importer = importer_class(job.importer)(
             actor=job.started_by, context={"import_job": job.pk, "file": job.file_name}, parameters=job.parameters
         )
+        sheet: Sheet | None = None
         try:
             report("reading", 0, job.total_rows)
             sheet = read_sheet(bytes(job.content), job.file_name)
-            result = importer.run(sheet, report)
+            with transaction.atomic():
+                result = importer.run(sheet, report)
+                # The rows and "imported" commit together, and only while the job is still this worker's:
+                # a job marked stopped meanwhile (and perhaps retried) must not be imported twice.
+                if (
+                    not ImportJob.objects.select_for_update()
+                    .filter(pk=job.pk, attempt=job.attempt, status=ImportStatus.IMPORTING)
+                    .exists()
+                ):
+                    raise _NoLongerOurs
+                job.created_count = result.created
+                _finish(job, ImportStatus.DONE)
+        except _NoLongerOurs:
+            logger.warning("import job %s: marked stopped while its worker was still importing; rolled back", job.pk)
+            return
         except ImportRejected as exc:
             # The database changed since the dry run (e.g. someone registered the same code meanwhile).
-            _store_check(job, importer, exc.result)
+            _store_check(job, importer, exc.result, encoding=sheet.encoding if sheet else "")
             _finish(job, ImportStatus.INVALID, message=_("The data changed since the check: nothing was imported."))
             return
         except ImportFileError as exc:
@@ -965,28 +1219,45 @@ def import_job(job_id: int) -> None:
             )
             return
         except IntegrityError:
-            _finish(job, ImportStatus.FAILED, message=_("The data changed while importing: nothing was imported."))
+            message = _("The data changed while importing: nothing was imported.")
+            _finish(job, ImportStatus.FAILED, message=message, retryable=True)
             return
+        except TimeoutException:
+            # django-q2 stops a task that runs longer than its timeout: the transaction was rolled back.
+            _finish(job, ImportStatus.FAILED, message=_stopped_message(job), retryable=True)
+            raise
         except Exception:  # a job records its failure instead of dying silently
             logger.exception("import job %s: import failed", job.pk)
             message = _("The import failed because of an internal error: nothing was imported.")
-            _finish(job, ImportStatus.FAILED, message=message)
+            _finish(job, ImportStatus.FAILED, message=message, retryable=True)
             return
-        job.created_count = result.created
-        _finish(job, ImportStatus.DONE)
 
 
-def _finish(job: ImportJob, status: str, *, message: str = "") -> None:
+def _finish(job: ImportJob, status: str, *, message: str = "", retryable: bool = False) -> bool:
+    """Record the end of a run (or its passed dry run), unless the job is no longer this run's.
+
+    A job that can be retried keeps its file; otherwise the file is dropped once it is imported or cannot
+    be (a corrected file is a new job).  Returns whether the job was still this run's.
+    """
+    from .models import ImportJob, ImportStatus
+
     job.status = status
     job.message = message
-    fields = ["status", "message", "total_rows", "error_count", "errors", "preview", "checked_at", "created_count"]
-    if status != "checked":
-        # The file is no longer needed once it is imported or cannot be (a corrected file is a new job).
-        job.content = b""
+    job.retryable = retryable
+    outcome = ["status", "message", "retryable"]
+    fields = [*outcome, "total_rows", "error_count", "errors", "preview", "checked_at", "created_count"]
+    if status != ImportStatus.CHECKED:
         job.finished_at = timezone.now()
-        fields += ["content", "finished_at"]
-    job.save(update_fields=fields)
+        fields.append("finished_at")
+        if not retryable:
+            job.content = b""
+            fields.append("content")
+    # Conditional: a run marked stopped (or replaced by a retry) never overwrites what came after it.
+    updated = ImportJob.objects.filter(pk=job.pk, attempt=job.attempt, status__in=ImportJob.RUNNING).update(
+        **{name: getattr(job, name) for name in fields}
+    )
     cache.delete(_progress_key(job.pk))
+    return bool(updated)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ class ImportJob(ScopedModel):
     RUNNING: ClassVar[frozenset[str]] = frozenset(
         {ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.IMPORT_QUEUED, ImportStatus.IMPORTING}
     )
+    #: A worker holds the job: it must show signs of life (``heartbeat_at``, the progress in the cache).
+    WORKING: ClassVar[frozenset[str]] = frozenset({ImportStatus.CHECKING, ImportStatus.IMPORTING})
 
     importer = models.CharField(_("importer"), max_length=200, editable=False)
     started_by = models.ForeignKey(
@@ -83,6 +85,13 @@ class ImportJob(ScopedModel):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    #: When a worker took the job; later signs of life go to the cache with the progress (the import's
+    #: own transaction would hide them in the database).  A silent worker's job is marked failed.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
+    #: Counts the runs of the job: a worker acts only on the run it was queued for, never on a retry's.
+    attempt = models.PositiveIntegerField(_("attempt"), default=1, editable=False)
+    #: A failed job whose file is kept so that it can run again (its worker stopped, an internal error).
+    retryable = models.BooleanField(_("can be retried"), default=False, editable=False)
 
     scope_policy: ClassVar[ScopePolicy] = StartedByPolicy("started_by")
     objects = ScopedQuerySet.as_manager()
@@ -103,6 +112,10 @@ class ImportJob(ScopedModel):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == ImportStatus.FAILED and self.retryable
 
     def importer_class(self) -> type[Importer]:
         from .importing import importer_class

@@ -23,6 +23,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from scorehub.core import spreadsheets
+from scorehub.core.importing import ImportFileError, read_text
+
 from .models import Kpi
 from .services import ImportRow, recordable_enterprises
 
@@ -72,14 +75,11 @@ def _read_rows(upload: Any) -> list[list[Any]]:
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return rows
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError(_("The file is neither an Excel workbook nor a CSV file in UTF-8 or GB18030."))
+    try:
+        # The imports' one reader of CSV text: UTF-8 or GB18030, anything else refused rather than garbled.
+        text = read_text(data).text
+    except ImportFileError as exc:
+        raise ValueError(exc.message) from exc
     if "\x00" in text:
         raise ValueError(_("The file is neither an Excel workbook nor a CSV file in UTF-8 or GB18030."))
     return [list(row) for row in csv.reader(io.StringIO(text))]
@@ -227,10 +227,9 @@ def check_kpi_file(upload: Any, *, user: Any) -> ImportReport:
 
 def template_workbook() -> bytes:
     """An empty import workbook: the columns in Chinese, with an English explanation sheet."""
-    import xlsxwriter
-
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+    # KPI names are entered by programme admins: written as text cells, never as formulas.
+    workbook = spreadsheets.xlsxwriter_workbook(output)
     sheet = workbook.add_worksheet("KPI")
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     kpis = list(Kpi.objects.filter(is_active=True).order_by("order", "code"))

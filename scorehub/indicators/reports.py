@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from scorehub.core import spreadsheets
+
 from . import charts, layer
 from .base import Period, month_key
 from .periods import period_label, period_param
@@ -155,10 +157,9 @@ def _cell(value: Any) -> Any:
 
 
 def build_xlsx(data: ReportData, *, progress: Progress) -> bytes:
-    import xlsxwriter
-
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    # Names and texts come from users: the core's workbook writes every str as a text cell, never a formula.
+    workbook = spreadsheets.xlsxwriter_workbook(output, default_date_format="yyyy-mm-dd")
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     title = workbook.add_format({"bold": True, "font_size": 14})
     used: set[str] = set()

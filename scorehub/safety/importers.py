@@ -38,6 +38,7 @@ from scorehub.core.importing import (
     parse_choice,
 )
 from scorehub.core.scoping import Action
+from scorehub.core.spreadsheets import write_row
 
 from . import conf
 from .models import ChecklistItem, ChecklistTemplate, ChecklistVersion, HazardClass, ItemCategory
@@ -264,13 +265,19 @@ def export_version(version: ChecklistVersion) -> bytes:
     sheet: Any = workbook.active
     sheet.title = version.template.code[:31]
     columns = ChecklistImporter.columns
-    sheet.append([c.template_header for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    # Item texts are entered by users: every cell is written as text (core.spreadsheets), never as a formula.
+    write_row(
+        sheet,
+        1,
+        [c.template_header for c in columns],
+        font=Font(bold=True),
+        fill=PatternFill("solid", fgColor="DDEBF7"),
+    )
     with translation.override("zh-hans"):
-        for item in version.items.all():
-            sheet.append(
+        for row, item in enumerate(version.items.all(), start=2):
+            write_row(
+                sheet,
+                row,
                 [
                     version.template.code,
                     item.code,
@@ -279,7 +286,7 @@ def export_version(version: ChecklistVersion) -> bytes:
                     item.text_en,
                     item.reference,
                     "重大" if item.default_hazard_class == HazardClass.MAJOR else "一般",
-                ]
+                ],
             )
     for letter, width in {"A": 14, "B": 10, "C": 16, "D": 60, "E": 60, "F": 30, "G": 12}.items():
         sheet.column_dimensions[letter].width = width

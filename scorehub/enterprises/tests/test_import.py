@@ -329,7 +329,7 @@ def test_status_fragment_shows_progress_from_the_cache_and_reloads_when_done(cli
     client = client_as("huzhou_official")
     url = reverse("enterprises:import-status", kwargs={"pk": job.pk})
     # The task reports through the cache (its own transaction hides the rows from other connections).
-    importing._reporter(job.pk)("saving", 400, 1000)
+    importing.progress_reporter(job.pk)("saving", 400, 1000)
     response = client.get(url, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert 'value="40"' in body
