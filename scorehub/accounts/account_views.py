@@ -21,6 +21,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -79,8 +80,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     title = _("Change password")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        services.account_event_log(person=form.user, actor=form.user, event="password changed")
+        with transaction.atomic():  # the new password and its log entry, or neither
+            response = super().form_valid(form)
+            services.account_event_log(person=form.user, actor=form.user, event="password changed")
         messages.success(
             self.request, _("Your password was changed. Other devices where you were signed in are signed out.")
         )
@@ -99,8 +101,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password-reset-complete")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        services.account_event_log(person=form.user, actor=form.user, event="password set with a reset link")
+        with transaction.atomic():  # the new password and its log entry, or neither
+            response = super().form_valid(form)
+            services.account_event_log(person=form.user, actor=form.user, event="password set with a reset link")
         return response
 
 
