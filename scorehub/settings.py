@@ -291,6 +291,32 @@ Q_CLUSTER = {
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
+# Passwords, reset links and second factors (docs/accounts.md).
+# django-otp keeps the TOTP devices; OTPMiddleware (after AuthenticationMiddleware) tells whether this session
+# has passed the second factor, and SecondFactorMiddleware holds whoever still owes one at the code or the
+# enrolment page.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "scorehub.accounts.middleware.SecondFactorMiddleware",
+)
+# Roles that must sign in with a second factor, e.g. SCOREHUB_REQUIRE_2FA_FOR=official,programme_admin
+# (role values as in scorehub.core.scoping.Role).  Empty: nobody must, anybody may.
+OTP_REQUIRED_ROLES = env.list("SCOREHUB_REQUIRE_2FA_FOR", default=[])
+OTP_TOTP_ISSUER = "SCORE Hub"
+# Django's admin site lists the devices but never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A password reset link made by an organisation's admin works once, for this long (seconds; 3 days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# Outgoing mail (reset links): e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.cn:587.  The default
+# writes mails to the console, which suits the demo.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SCORE Hub <noreply@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

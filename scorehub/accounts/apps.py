@@ -8,6 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .second_factor import remember_device_at_sign_in  # also registers the settings check
+
+        user_logged_in.connect(remember_device_at_sign_in, dispatch_uid="scorehub.accounts.second_factor")
+
         from auditlog.registry import auditlog
 
         from . import models

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
@@ -69,3 +71,45 @@ class ProviderAssignmentForm(BootstrapFormMixin, forms.Form):
             kind=OrganisationKind.PROVIDER, is_active=True
         )
         self.apply_bootstrap()
+
+
+class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    """Django's form (current password, new password twice, the project's password validators)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.apply_bootstrap()
+
+
+class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    """The new password behind a reset link (the project's password validators)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.apply_bootstrap()
+
+
+class SecondFactorCodeForm(BootstrapFormMixin, forms.Form):
+    """A six-digit code from the authenticator app, checked against the user's device (or a new secret)."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}
+        ),
+    )
+
+    def __init__(self, *args: Any, check: Callable[[str], str | None] | None = None, **kwargs: Any) -> None:
+        """``check(code)`` answers None for a right code, otherwise the reason it is refused (no ``check``:
+        the caller checks the code itself)."""
+        super().__init__(*args, **kwargs)
+        self.check = check
+        self.apply_bootstrap()
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        problem = self.check(code) if self.check is not None else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return code

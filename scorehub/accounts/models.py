@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +35,40 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
-class User(AbstractUser):
+class PersonPolicy(ScopePolicy):
+    """Who reaches a person's account (their page, a password reset link, removing their second factor).
+
+    A person is reached for an action when *every* organisation they belong to is reached for it: an
+    official may not reset the password of someone who also belongs to an organisation outside the
+    jurisdiction, since that person signs in with more than the official can see.  People without any
+    membership are reached by programme admins only, and superusers by superusers only.
+    """
+
+    def condition(self, scope: Scope, action: str) -> PolicyResult:
+        organisations = Organisation.scope_policy.condition(scope, action)
+        if organisations is None or scope.user_id is None:
+            return None
+        acting_superuser = Exists(User._base_manager.filter(pk=scope.user_id, is_superuser=True))
+        not_above_the_actor = Q(is_superuser=False) | Q(acting_superuser)
+        if isinstance(organisations, Q):
+            reached = Organisation._base_manager.filter(organisations).values("pk")
+            memberships = Membership.objects.filter(user_id=OuterRef("pk"))
+            inside = Exists(memberships.filter(organisation_id__in=reached))
+            outside = Exists(memberships.exclude(organisation_id__in=reached))
+            return Q(inside) & ~Q(outside) & not_above_the_actor
+        return not_above_the_actor
+
+
+class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    """Django's user manager (``create_user``, ...) with the scoped ``visible_to``."""
+
+
+class User(AbstractUser, ScopedModel):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    scope_policy: ClassVar[ScopePolicy] = PersonPolicy()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")
@@ -44,6 +76,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:person-detail", kwargs={"pk": self.pk})
 
 
 class OrganisationKind(models.TextChoices):

@@ -24,7 +24,8 @@ from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormVi
 from . import lockouts, services
 from .filters import OrganisationFilter
 from .forms import MemberForm, OrganisationForm
-from .models import Membership, Organisation
+from .models import Membership, Organisation, User
+from .second_factor import confirmed_device
 from .tables import OrganisationTable
 
 
@@ -59,7 +60,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"memberships": memberships, "new_token": new_token, "has_token": has_token, "title": _("My account")},
+        {
+            "memberships": memberships,
+            "new_token": new_token,
+            "has_token": has_token,
+            "has_second_factor": confirmed_device(user) is not None,
+            "title": _("My account"),
+        },
     )
 
 
@@ -91,6 +98,14 @@ class OrganisationDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         context["memberships"] = self.object.memberships.select_related("user").order_by("role", "user__username")
         context["can_change"] = self.user_can(self.object, Action.CHANGE)
+        # The members whose page (reset link, second factor) the viewer may open: all their organisations in reach.
+        context["person_pages"] = set(
+            User.objects.visible_to(self.request.user, Action.CHANGE)
+            .filter(memberships__organisation=self.object)
+            .values_list("pk", flat=True)
+            if context["can_change"]
+            else ()
+        )
         return context
 
 
