@@ -160,6 +160,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Largest spreadsheet accepted by the imports (bytes).
 SCOREHUB_IMPORT_MAX_BYTES = env.int("SCOREHUB_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Uploaded photos (scorehub.core.images): largest file; most pixels, read from the header before anything is
+# decoded (40 megapixels takes every phone's usual 12 to 24 MP photo and refuses 48 MP and larger modes and
+# pixel bombs: decoding costs at most about 120 MB); longer side kept after re-encoding.
+SCOREHUB_IMAGE_MAX_BYTES = env.int("SCOREHUB_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+SCOREHUB_IMAGE_MAX_PIXELS = env.int("SCOREHUB_IMAGE_MAX_PIXELS", default=40_000_000)
+SCOREHUB_IMAGE_MAX_EDGE = env.int("SCOREHUB_IMAGE_MAX_EDGE", default=1600)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG and env.bool("HTTPS", default=False))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,9 @@ class CoreConfig(AppConfig):
     name = "scorehub.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import images
+
+        images.apply_pillow_limits()
+        setting_changed.connect(images.follow_setting_changes)
