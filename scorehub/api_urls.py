@@ -7,8 +7,9 @@ from importlib import import_module
 from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 
 router = DefaultRouter()
 for app_config in apps.get_app_configs():
@@ -26,7 +27,8 @@ for app_config in apps.get_app_configs():
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    # REST framework's token view names its own parsers; it gets the project's (bounded JSON) like every view.
+    path("auth/token/", ObtainAuthToken.as_view(parser_classes=api_settings.DEFAULT_PARSER_CLASSES), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Interactive documentation (Swagger UI) from our own static files.  It is an HTML page only: OPTIONS,
     # which it cannot render, answers 405.  (No ReDoc: it loads web fonts from a CDN and injects inline
