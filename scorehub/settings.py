@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from scorehub.core import secret_key
 from scorehub.core.i18n import ALL_LABEL, NOT_SET_LABEL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,9 +22,15 @@ if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
 DEBUG = env.bool("DEBUG", default=False)
-# The demo secret is only acceptable because ``check --deploy`` refuses it in production.
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-scorehub-demo-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Signs sessions, CSRF tokens and links (docs/decisions/0005-secret-key.md).  A given key must be strong; a
+# server answering to a public host name refuses to start without one; a run on this machine only (make run,
+# the tests) uses a random key kept in DATA_DIR/secret_key, which ``check --deploy`` refuses for production.
+SECRET_KEY, SCOREHUB_SECRET_KEY_IS_LOCAL = secret_key.resolve(
+    env.str("SECRET_KEY", default=""),
+    data_dir=DATA_DIR,
+    production=secret_key.is_production(debug=DEBUG, allowed_hosts=ALLOWED_HOSTS),
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

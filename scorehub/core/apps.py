@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import images
+        from . import (
+            checks,  # noqa: F401 - registers the system checks
+            images,
+        )
 
         images.apply_pillow_limits()
         setting_changed.connect(images.follow_setting_changes)
