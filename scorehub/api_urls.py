@@ -8,6 +8,7 @@ from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 
 from scorehub.accounts.api import TokenView
 from scorehub.core.ratelimit import AnonRateThrottle
@@ -30,8 +31,13 @@ app_name = "api"
 urlpatterns = [
     # Password guessing through the API: the sign-in lockout (axes) counts the failures, and the anonymous
     # rate limits how fast one address may try (REST framework's view has no throttle of its own).  The
-    # password alone is not enough for whoever owes a second factor: they send its code too.
-    path("auth/token/", TokenView.as_view(throttle_classes=[AnonRateThrottle]), name="token"),
+    # password alone is not enough for whoever owes a second factor: they send its code too.  REST
+    # framework's token view names its own parsers; it gets the project's (bounded JSON) like every view.
+    path(
+        "auth/token/",
+        TokenView.as_view(throttle_classes=[AnonRateThrottle], parser_classes=api_settings.DEFAULT_PARSER_CLASSES),
+        name="token",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Interactive documentation (Swagger UI) from our own static files.  It is an HTML page only: OPTIONS,
     # which it cannot render, answers 405.  (No ReDoc: it loads web fonts from a CDN and injects inline

@@ -19,8 +19,14 @@ def main(argv: list[str] | None = None) -> None:
     # "scorehub import <kind> FILE" maps onto the management command "import_<kind>".
     if len(args) >= 3 and args[1] == "import":
         args = [args[0], f"import_{args[2].replace('-', '_')}", *args[3:]]
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reads the settings: a refused configuration is one line, no traceback
+    except ImproperlyConfigured as exc:
+        sys.exit(f"scorehub: {exc}")
     execute_from_command_line(args)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from scorehub.core import secret_key
 from scorehub.core.i18n import ALL_LABEL, NOT_SET_LABEL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,9 +22,15 @@ if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
 DEBUG = env.bool("DEBUG", default=False)
-# The demo secret is only acceptable because ``check --deploy`` refuses it in production.
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-scorehub-demo-key-change-me-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Signs sessions, CSRF tokens and links (docs/decisions/0005-secret-key.md).  A given key must be strong; a
+# server answering to a public host name refuses to start without one; a run on this machine only (make run,
+# the tests) uses a random key kept in DATA_DIR/secret_key, which ``check --deploy`` refuses for production.
+SECRET_KEY, SCOREHUB_SECRET_KEY_IS_LOCAL = secret_key.resolve(
+    env.str("SECRET_KEY", default=""),
+    data_dir=DATA_DIR,
+    production=secret_key.is_production(debug=DEBUG, allowed_hosts=ALLOWED_HOSTS),
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -167,6 +174,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SCOREHUB_IMPORT_MAX_BYTES = env.int("SCOREHUB_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # An import whose worker shows no sign of life for this long (seconds) is marked failed, to be retried.
 SCOREHUB_IMPORT_STALE_AFTER = env.int("SCOREHUB_IMPORT_STALE_AFTER", default=10 * 60)
+# Uploaded photos (scorehub.core.images): largest file; most pixels, read from the header before anything is
+# decoded (40 megapixels takes every phone's usual 12 to 24 MP photo and refuses 48 MP and larger modes and
+# pixel bombs: decoding costs at most about 120 MB); longer side kept after re-encoding.
+SCOREHUB_IMAGE_MAX_BYTES = env.int("SCOREHUB_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+SCOREHUB_IMAGE_MAX_PIXELS = env.int("SCOREHUB_IMAGE_MAX_PIXELS", default=40_000_000)
+SCOREHUB_IMAGE_MAX_EDGE = env.int("SCOREHUB_IMAGE_MAX_EDGE", default=1600)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG and env.bool("HTTPS", default=False))
@@ -211,6 +224,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than any record of the API is a 400 (it used to be a RecursionError and a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "scorehub.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

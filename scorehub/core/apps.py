@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,5 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        # Registers the system check that refuses a rate-limit store which cannot count atomically.
-        from . import ratelimit  # noqa: F401
+        from . import (
+            checks,  # noqa: F401 - registers the system checks
+            images,
+            ratelimit,  # noqa: F401 - registers the check that refuses a store which cannot count atomically
+        )
+
+        images.apply_pillow_limits()
+        setting_changed.connect(images.follow_setting_changes)

@@ -34,9 +34,7 @@ DEFAULTS: dict[str, Any] = {
         "since_inspection": 365,  # days
         "risk_points": 3.0,  # red counts 1, orange 0.5
     },
-    # Photos: largest upload accepted and longest side kept.
-    "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
-    "PHOTO_MAX_SIDE": 1600,
+    # Photos per checklist item (their size and pixel limits are the project's SCOREHUB_IMAGE_* settings).
     "PHOTOS_PER_ITEM": 4,
     # The workers' notice board lists hazards found within this many days (open ones always).
     "NOTICE_BOARD_DAYS": 180,

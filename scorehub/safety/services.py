@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scorehub.accounts.models import Organisation, OrganisationKind
+from scorehub.core.images import CleanImage, clean_image
 from scorehub.core.scoping import Action, OutOfScope, ensure_visible, is_visible
 from scorehub.core.services import audited_write
 from scorehub.enterprises.models import Enterprise
 
-from .images import clean_photo
 from .models import (
     KIND_ACTIONS,
     Accident,
@@ -217,7 +217,7 @@ def check_submit(
     if errors:
         raise ValidationError(errors)
     # Decode and shrink every photo before anything is written: a bad photo saves nothing.
-    cleaned_photos = {r.item_id: [clean_photo(p) for p in r.photos] for r in results if r.photos}
+    cleaned_photos = {r.item_id: [clean_image(p) for p in r.photos] for r in results if r.photos}
 
     try:
         with audited_write(actor):
@@ -243,8 +243,8 @@ def check_submit(
                     check_record=check, item=item, outcome=result.outcome, note=result.note.strip()
                 )
                 photos = [
-                    _save_photo(content, w, h, enterprise=enterprise, actor=actor, check_result=row)
-                    for content, w, h in cleaned_photos.get(result.item_id, [])
+                    _save_photo(photo, enterprise=enterprise, actor=actor, check_result=row)
+                    for photo in cleaned_photos.get(result.item_id, [])
                 ]
                 if result.outcome == Outcome.FAIL:
                     _hazard_from_result(actor=actor, check=check, row=row, item=item, photos=photos)
@@ -270,9 +270,7 @@ def _existing_submission(existing: SafetyCheck, actor: Any, enterprise: Enterpri
 
 
 def _save_photo(
-    content: Any,
-    width: int,
-    height: int,
+    cleaned: CleanImage,
     *,
     enterprise: Enterprise,
     actor: Any,
@@ -285,11 +283,11 @@ def _save_photo(
         hazard=hazard,
         check_result=check_result,
         stage=stage,
-        width=width,
-        height=height,
+        width=cleaned.width,
+        height=cleaned.height,
         uploaded_by=actor,
     )
-    photo.image.save("photo.jpg", content, save=False)
+    photo.image.save("photo.jpg", cleaned.content, save=False)
     photo.save()
     return photo
 
@@ -372,7 +370,7 @@ def hazard_report(
     found_on = found_on or _today()
     if found_on > _today():
         raise ValidationError({"found_on": _("A hazard cannot be found in the future.")})
-    cleaned = [clean_photo(p) for p in photos]
+    cleaned = [clean_image(p) for p in photos]
     with audited_write(actor):
         hazard = Hazard(
             enterprise=enterprise,
@@ -389,8 +387,8 @@ def hazard_report(
         )
         hazard.full_clean()
         hazard.save()
-        for content, w, h in cleaned:
-            _save_photo(content, w, h, enterprise=enterprise, actor=actor, hazard=hazard)
+        for photo in cleaned:
+            _save_photo(photo, enterprise=enterprise, actor=actor, hazard=hazard)
         _event(hazard, EventKind.FOUND, actor, hazard.get_source_kind_display())
         if hazard.is_major:
             _report_to_bureaus(hazard, actor)
@@ -454,7 +452,7 @@ def hazard_rectify(
 ) -> Hazard:
     """The enterprise records the rectification, with evidence."""
     rectified_on = rectified_on or _today()
-    cleaned = [clean_photo(p) for p in photos]
+    cleaned = [clean_image(p) for p in photos]
     with audited_write(actor):
         hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
         ensure_visible(hazard, actor, Action.OPERATE)
@@ -472,10 +470,8 @@ def hazard_rectify(
         hazard.rectification_note = note
         hazard.full_clean()
         hazard.save()
-        for content, w, h in cleaned:
-            _save_photo(
-                content, w, h, enterprise=hazard.enterprise, actor=actor, hazard=hazard, stage=PhotoStage.RECTIFICATION
-            )
+        for photo in cleaned:
+            _save_photo(photo, enterprise=hazard.enterprise, actor=actor, hazard=hazard, stage=PhotoStage.RECTIFICATION)
         _event(hazard, EventKind.RECTIFIED, actor, note)
     return hazard
 

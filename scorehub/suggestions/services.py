@@ -18,6 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from scorehub.core.images import CleanImage, clean_image
 from scorehub.core.scoping import Action, OutOfScope, ensure_visible, is_visible
 from scorehub.core.services import audited_write
 from scorehub.enterprises.models import Enterprise
@@ -38,7 +39,6 @@ from .models import (
     SuggestionStatus,
     new_tracking_code,
 )
-from .photos import CleanPhoto, clean_photo
 
 #: Fields a submission may set (the public page, the staff form, the API and the import).
 SUBMISSION_FIELDS = (
@@ -53,15 +53,15 @@ SUBMISSION_FIELDS = (
 MAX_PHOTOS = 3
 
 
-def clean_photos(uploads: Iterable[Any], *, limit: int = MAX_PHOTOS) -> list[CleanPhoto]:
+def clean_photos(uploads: Iterable[Any], *, limit: int = MAX_PHOTOS) -> list[CleanImage]:
     """Check and re-encode uploads before any transaction starts (decoding is the slow part)."""
     uploads = [u for u in uploads if u]
     if len(uploads) > limit:
         raise ValidationError(_("At most %(n)s photos, please.") % {"n": limit})
-    return [clean_photo(upload) for upload in uploads]
+    return [clean_image(upload) for upload in uploads]
 
 
-def _store_photo(photo: CleanPhoto, *, enterprise: Enterprise, kind: str, actor: Any = None, **owner: Any) -> Photo:
+def _store_photo(photo: CleanImage, *, enterprise: Enterprise, kind: str, actor: Any = None, **owner: Any) -> Photo:
     record = Photo(enterprise=enterprise, kind=kind, uploaded_by=actor, width=photo.width, height=photo.height, **owner)
     record.image.save("photo.jpg", ContentFile(photo.content.read()), save=False)
     photo.content.seek(0)
@@ -109,7 +109,7 @@ def _create(
     actor: Any,
     enterprise: Enterprise,
     data: dict[str, Any],
-    photos: Sequence[CleanPhoto],
+    photos: Sequence[CleanImage],
     channel: str,
     poster: Poster | None = None,
     idempotency_key: str | None = None,
@@ -151,7 +151,7 @@ def _create(
 
 
 def suggestion_submit_public(
-    *, token: str, data: dict[str, Any], photos: Sequence[CleanPhoto] = (), idempotency_key: str | None = None
+    *, token: str, data: dict[str, Any], photos: Sequence[CleanImage] = (), idempotency_key: str | None = None
 ) -> tuple[Suggestion, bool]:
     """A worker's submission through a poster's link.  A revoked or unknown token stores nothing."""
     with audited_write(None):
@@ -175,7 +175,7 @@ def suggestion_create(
     actor: Any,
     enterprise: Enterprise,
     data: dict[str, Any],
-    photos: Sequence[CleanPhoto] = (),
+    photos: Sequence[CleanImage] = (),
     channel: str = Channel.MANUAL,
     idempotency_key: str | None = None,
     submitted_at: dt.datetime | None = None,
@@ -207,7 +207,7 @@ def suggestion_transition(
     owner_name: str = "",
     due_date: dt.date | None = None,
     note: str = "",
-    photos: Sequence[CleanPhoto] = (),
+    photos: Sequence[CleanImage] = (),
 ) -> Suggestion:
     """Move a suggestion on the board.  Rejection needs a reason, work in progress an owner and a due date,
     implementation a note and a photo as evidence."""
@@ -331,7 +331,7 @@ def suggestion_link_record(*, actor: Any, suggestion: Suggestion, record: models
 
 
 def suggestion_add_photos(
-    *, actor: Any, suggestion: Suggestion, photos: Sequence[CleanPhoto], kind: str
+    *, actor: Any, suggestion: Suggestion, photos: Sequence[CleanImage], kind: str
 ) -> list[Photo]:
     with audited_write(actor):
         ensure_visible(suggestion, actor, Action.OPERATE)
@@ -408,7 +408,7 @@ def project_add_measurement(*, actor: Any, project: ImprovementProject, data: di
 
 
 def project_add_photo(
-    *, actor: Any, project: ImprovementProject, photo: CleanPhoto, kind: str, caption: str = ""
+    *, actor: Any, project: ImprovementProject, photo: CleanImage, kind: str, caption: str = ""
 ) -> Photo:
     if kind not in (PhotoKind.BEFORE, PhotoKind.AFTER):
         raise ValidationError({"kind": _("A project photo shows the situation before or after.")})

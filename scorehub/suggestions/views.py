@@ -173,6 +173,10 @@ def _public_submit_checked(request: HttpRequest, poster: Poster) -> HttpResponse
             if form.is_valid():
                 try:
                     photos = services.clean_photos(form.cleaned_data["photos"])
+                except ValidationError as exc:
+                    form.add_error("photos", exc)
+            if form.is_valid():
+                try:
                     suggestion, _created = services.suggestion_submit_public(
                         token=poster.token,
                         data=form.cleaned_data,
@@ -184,7 +188,7 @@ def _public_submit_checked(request: HttpRequest, poster: Poster) -> HttpResponse
                 except OutOfScope:
                     return _public_render(request, "suggestions/public/revoked.html", {"poster": poster}, status=410)
                 except ValidationError as exc:
-                    form.add_error("photos" if "photo" in " ".join(exc.messages).lower() else None, exc)
+                    form.add_error(None, exc)
                 else:
                     target = reverse("suggestions:public-track", kwargs={"code": suggestion.tracking_code})
                     return HttpResponseRedirect(f"{target}?new=1{'&lang=en' if lang == 'en' else ''}")

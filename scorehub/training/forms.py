@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scorehub.accounts.models import Organisation, OrganisationKind, User
 from scorehub.core.forms import BootstrapFormMixin, style_filter_form
+from scorehub.core.images import upload_help_text
 from scorehub.core.scoping import Action
 from scorehub.enterprises.credit_code import normalise
 from scorehub.enterprises.models import Enterprise
@@ -483,10 +484,12 @@ class ActionForm(BaseModelForm):
 class PhotoForm(BaseForm):
     image = forms.FileField(
         label=_("Photo"),
-        help_text=_("JPEG, PNG or WebP, up to 8 MB. Location and camera data are removed."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}),
     )
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+    def setup(self) -> None:
+        self.fields["image"].help_text = upload_help_text()
 
 
 class SignOffForm(BaseForm):

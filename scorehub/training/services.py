@@ -15,19 +15,18 @@ Who may do what:
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scorehub.accounts.models import Membership, Organisation, OrganisationKind, ProviderAssignment
+from scorehub.core.images import clean_image
 from scorehub.core.scoping import (
     Action,
     OutOfScope,
@@ -77,9 +76,6 @@ from .selectors import classroom_attended_on, first_session_end, load_progress
 
 #: How long the satisfaction survey stays open after the last classroom day (or after reopening).
 SURVEY_OPEN_DAYS = 3
-#: Largest photo accepted (bytes) and the longest side it is scaled down to.
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
-PHOTO_MAX_SIDE = 2000
 
 #: Records an improvement-plan item may point to (app_label.model); missing ones are skipped, so apps
 #: built later (suggestions, safety) plug in by existing.
@@ -701,35 +697,12 @@ def action_mark_done(*, actor: Any, action: VisitAction, on: dt.date | None = No
     return action
 
 
-def clean_photo(upload: Any) -> ContentFile[bytes]:
-    """Check an uploaded photo (size, real image) and re-encode it as JPEG without its metadata (EXIF, GPS)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError(_("The photo is larger than 8 MB."))
-    try:
-        with Image.open(upload) as probe:
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as original:
-            if original.format not in ("JPEG", "PNG", "WEBP", "MPO"):
-                raise ValidationError(_("Upload a JPEG, PNG or WebP photo."))
-            upright = ImageOps.exif_transpose(original) or original
-            picture = upright.convert("RGB")
-            picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            picture.save(out, format="JPEG", quality=85)  # no exif= argument: metadata is dropped
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(_("This file is not a photo that can be read.")) from exc
-    return ContentFile(out.getvalue(), name="photo.jpg")
-
-
 def photo_add(*, actor: Any, visit: Visit, upload: Any, caption: str = "") -> VisitPhoto:
-    content = clean_photo(upload)
+    cleaned = clean_image(upload)  # decoded and re-encoded before the transaction: a bad photo saves nothing
     with audited_write(actor):
         ensure_any(visit, actor, Action.COACH, Action.INSPECT)
         photo = VisitPhoto(visit=visit, caption=caption)
-        photo.image.save("photo.jpg", content, save=False)
+        photo.image.save("photo.jpg", cleaned.content, save=False)
         photo.full_clean()
         photo.save()
     return photo

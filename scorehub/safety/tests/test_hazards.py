@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from scorehub.core.scoping import OutOfScope
+from scorehub.core.tests.photo_files import CAMERA_MAKE, jpeg_with_gps, pixel_bomb_png, truncated_jpeg, upload
 from scorehub.safety import services
 from scorehub.safety.models import (
     BureauNotification,
@@ -253,11 +254,47 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_saved(persona, hazard
 
 
 def test_a_photo_over_the_size_limit_is_refused(persona, hazard, settings):
-    settings.SCOREHUB_SAFETY = {"PHOTO_MAX_BYTES": 1000}
-    with pytest.raises(ValidationError, match="照片过大"):
+    settings.SCOREHUB_IMAGE_MAX_BYTES = 1000
+    with pytest.raises(ValidationError, match=r"照片过大：最多 0\.000954 MB"):
         services.hazard_rectify(
             actor=persona("factory_manager"), hazard=hazard, note="已整改", photos=[jpeg_with_exif((400, 300))]
         )
+
+
+def rectify(client, hazard, photo):
+    return client.post(
+        reverse("safety:hazard-rectify", kwargs={"pk": hazard.pk}),
+        {"note": "已整改", "rectified_on": TODAY().isoformat(), "photos": [photo]},
+    )
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's note; the cleaner refuses
+def test_a_pixel_bomb_is_refused_on_the_rectification_form_and_nothing_saved(client_as, hazard):
+    response = rectify(client_as("factory_manager"), hazard, upload(pixel_bomb_png(7000), "bomb.png", "image/png"))
+    assert response.status_code == 200
+    assert "照片像素过多：最多 40 百万像素。" in response.content.decode()
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.FOUND
+    assert not SafetyPhoto.objects.filter(hazard=hazard).exists()
+
+
+def test_a_broken_photo_is_refused_on_the_rectification_form(client_as, hazard):
+    response = rectify(client_as("factory_manager"), hazard, upload(truncated_jpeg()))
+    assert response.status_code == 200
+    assert "不是可读取的照片" in response.content.decode()
+    assert not SafetyPhoto.objects.filter(hazard=hazard).exists()
+
+
+def test_a_phone_photo_on_the_rectification_form_is_stored_without_its_position(client_as, hazard):
+    response = rectify(client_as("factory_manager"), hazard, upload(jpeg_with_gps()))
+    assert response.status_code == 302
+    photo = SafetyPhoto.objects.get(hazard=hazard)
+    data = photo.image.read()
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.format == "JPEG"
+        assert not stored.getexif()
+        assert stored.size == (1600, 1200)
+    assert CAMERA_MAKE.encode() not in data
 
 
 def test_only_the_enterprise_rectifies(persona, hazard):

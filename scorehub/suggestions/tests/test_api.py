@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from scorehub.suggestions.models import CaseStudy, ImprovementProject, Suggestion
+from scorehub.core.tests.photo_files import pixel_bomb_png, upload
+from scorehub.suggestions.models import CaseStudy, ImprovementProject, Photo, Suggestion
 
 from .factories import submit
 
@@ -85,6 +86,18 @@ def test_transition_follows_the_board_rules(api, nanxun_enterprise, persona):
     assert ok.json()["status"] == "rejected"
     assert api("huzhou_official").post(url, {"to": "under_review"}, format="json").status_code == 404
     assert Suggestion.objects.get(pk=suggestion.pk).status == "rejected"
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's note; the cleaner refuses
+def test_a_pixel_bomb_sent_with_a_move_is_refused_and_nothing_changes(api, nanxun_enterprise, persona):
+    suggestion = submit(nanxun_enterprise, actor=persona("team_member"))
+    bomb = upload(pixel_bomb_png(7000), "bomb.png", "image/png")
+    url = f"/api/v1/suggestions/{suggestion.pk}/transition/"
+    response = api("team_member").post(url, {"to": "under_review", "photos": [bomb]}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == ["照片像素过多：最多 40 百万像素。"]
+    assert Suggestion.objects.get(pk=suggestion.pk).status == "submitted"
+    assert not Photo.objects.filter(suggestion=suggestion).exists()
 
 
 def test_actions_answer_with_the_json_format_suffix(api, nanxun_enterprise, persona):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from scorehub.core.models import RateLimitCounter
+from scorehub.core.tests.photo_files import pixel_bomb_png, truncated_jpeg, upload
 from scorehub.suggestions import services
 from scorehub.suggestions.models import Photo, Poster, Suggestion, SuggestionEvent
 
@@ -120,6 +121,26 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(client, po
     response = client.post(submit_url(poster), {**form_data(), "photos": [fake]})
     assert response.status_code == 200
     assert "JPEG" in response.content.decode()
+    assert (Suggestion.objects.count(), Photo.objects.count()) == before
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's note; the cleaner refuses
+def test_a_pixel_bomb_is_refused_with_the_limit_before_decoding_and_nothing_is_stored(client, poster):
+    bomb = pixel_bomb_png(7000)
+    assert len(bomb) < 10 * 1024  # 49 million pixels in a few kilobytes
+    before = Suggestion.objects.count(), Photo.objects.count()
+    response = client.post(submit_url(poster), {**form_data(), "photos": [upload(bomb, "IMG_0002.png", "image/png")]})
+    assert response.status_code == 200
+    assert "照片像素过多：最多 40 百万像素。" in response.content.decode()
+    assert (Suggestion.objects.count(), Photo.objects.count()) == before
+
+
+def test_a_broken_photo_is_refused_on_the_photo_field_in_english_too(client, poster):
+    before = Suggestion.objects.count(), Photo.objects.count()
+    response = client.post(submit_url(poster) + "?lang=en", {**form_data(), "photos": [upload(truncated_jpeg())]})
+    assert response.status_code == 200
+    assert "This file is not a photo that can be read. Use a JPEG, PNG or WebP photo." in response.content.decode()
+    assert list(response.context["form"].errors) == ["photos"]
     assert (Suggestion.objects.count(), Photo.objects.count()) == before
 
 

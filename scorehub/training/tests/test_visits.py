@@ -14,6 +14,7 @@ from django.urls import reverse
 from PIL import Image
 
 from scorehub.accounts.models import User
+from scorehub.core.tests.photo_files import CAMERA_MAKE, jpeg_with_gps, pixel_bomb_png, truncated_jpeg, upload
 from scorehub.training import services
 from scorehub.training.models import FindingKind, Visit, VisitFinding, VisitKind, VisitPhoto, VisitStatus
 
@@ -191,6 +192,47 @@ def test_a_file_that_is_not_a_photo_is_refused(client_as, nanxun_participation, 
     response = client_as("trainer").post(reverse("training:photo-add", kwargs={"pk": visit.pk}), {"image": upload})
     assert response.status_code == 200
     assert VisitPhoto.objects.count() == before
+
+
+def add_photo(client, visit, photo):
+    return client.post(reverse("training:photo-add", kwargs={"pk": visit.pk}), {"image": photo, "caption": "通道"})
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's note; the cleaner refuses
+def test_a_pixel_bomb_is_refused_with_the_limit_and_nothing_saved(client_as, nanxun_participation, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    visit = nanxun_participation.visits.filter(status=VisitStatus.DONE).first()
+    before = VisitPhoto.objects.count()
+    response = add_photo(client_as("trainer"), visit, upload(pixel_bomb_png(7000), "bomb.png", "image/png"))
+    assert response.status_code == 200
+    assert "照片像素过多：最多 40 百万像素。" in response.content.decode()
+    assert VisitPhoto.objects.count() == before
+    assert not any(tmp_path.rglob("*.*"))
+
+
+def test_a_broken_photo_is_refused(client_as, nanxun_participation, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    visit = nanxun_participation.visits.filter(status=VisitStatus.DONE).first()
+    before = VisitPhoto.objects.count()
+    response = add_photo(client_as("trainer"), visit, upload(truncated_jpeg()))
+    assert response.status_code == 200
+    assert "不是可读取的照片" in response.content.decode()
+    assert VisitPhoto.objects.count() == before
+
+
+def test_a_phone_photo_is_stored_without_its_position(client_as, nanxun_participation, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    visit = nanxun_participation.visits.filter(status=VisitStatus.DONE).first()
+    response = add_photo(client_as("trainer"), visit, upload(jpeg_with_gps()))
+    assert response.status_code == 302
+    photo = VisitPhoto.objects.get(visit=visit, caption="通道")
+    with photo.image.open("rb") as handle:
+        data = handle.read()
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.format == "JPEG"
+        assert not stored.getexif()
+        assert stored.size == (1600, 1200)
+    assert CAMERA_MAKE.encode() not in data
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
