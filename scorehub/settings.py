@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from scorehub.core.i18n import ALL_LABEL, NOT_SET_LABEL
 
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # runserver leaves static files to WhiteNoise, as the production server does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, gzip and brotli variants, far-future caching) answered before sessions.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "scorehub.core.middleware.ChineseFirstLocaleMiddleware",
@@ -147,15 +152,46 @@ LOCALE_PATHS: list[Path] = []
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 NODE_MODULES = BASE_DIR / "node_modules"
-# Front-end libraries come from npm (package-lock.json) and are served straight from node_modules.
+# Front-end libraries come from npm (package-lock.json); ``collectstatic`` copies them into STATIC_ROOT with
+# the project's own files, and WhiteNoise serves them from there.
 STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
+# Of those packages' builds only what the pages load, with the source maps and fonts those files name
+# (scorehub.core.staticfiles.VendorFinder): glob patterns on the served path.
+VENDOR_STATIC_FILES = [
+    "vendor/bootstrap/css/bootstrap.min.css",
+    "vendor/bootstrap/css/bootstrap.min.css.map",
+    "vendor/bootstrap/js/bootstrap.bundle.min.js",
+    "vendor/bootstrap/js/bootstrap.bundle.min.js.map",
+    "vendor/bootstrap-icons/bootstrap-icons.min.css",
+    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff",
+    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
+    "vendor/echarts/echarts.min.js",
+    "vendor/htmx/htmx.min.js",
+]
+STATICFILES_FINDERS = [
+    "scorehub.core.staticfiles.VendorFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
+# Source maps are fetched by developer tools only: not worth compressing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Production serves the collected files under content-hashed names (cached for a year, precompressed);
+# with DEBUG, files are found where they lie and nothing needs collecting.
+STATICFILES_STORAGE_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Largest spreadsheet accepted by the imports (bytes).
