@@ -104,13 +104,28 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'scorehub.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the background worker write while pages are read; a busy timeout instead of
-    # "database is locked" when the two meet.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
+if env.str("DATABASE_REPLICA_URL", default=""):
+    # A streaming replica of the primary: dashboards, reports, exports and the indicator API read from it
+    # (scorehub.core.dbrouting); tests use the primary under the replica's name.
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    _database["ATOMIC_REQUESTS"] = False
+    # Persistent connections (one per worker thread, so at most workers x threads per server), checked
+    # before reuse so that a restarted database costs one failed check, not a failed request.
+    _database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded database under concurrent writers: WAL lets readers and one writer work at once;
+        # IMMEDIATE takes the write lock when a transaction starts, so a writer waits (busy timeout) instead
+        # of failing with "database is locked" when two read-then-write transactions meet.
+        _database.setdefault("OPTIONS", {}).update(
+            {
+                "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}

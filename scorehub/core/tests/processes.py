@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -101,3 +102,11 @@ def descendants(pid: int) -> set[int]:
 def live_session_members(session: int) -> set[int]:
     """Processes of a session that still run (zombies waiting for their parent do not count)."""
     return {pid for pid, (_, sid, state) in process_table().items() if sid == session and state != "Z"}
+
+
+def copy_sqlite(source: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite database (its WAL included), through SQLite's online backup."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target

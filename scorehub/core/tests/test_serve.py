@@ -25,6 +25,7 @@ from scorehub.core.tests.processes import (
     answers,
     command_environment,
     command_line,
+    copy_sqlite,
     descendants,
     free_port,
     live_session_members,
@@ -32,19 +33,19 @@ from scorehub.core.tests.processes import (
     wait_until,
 )
 
-pytestmark = pytest.mark.xdist_group("served")
+pytestmark = pytest.mark.xdist_group("sqlite-file")
 
 STARTUP_BOUND = 180  # seconds: a bound for a loaded machine, never a measurement
 
 
 @pytest.fixture(scope="module")
-def served_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A migrated SQLite file and collected static files, made once by the real commands."""
+def served_data(demo_sqlite_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A copy of the demo database and static files collected once, by the real command."""
     data_dir = tmp_path_factory.mktemp("served")
+    copy_sqlite(demo_sqlite_file, data_dir / "scorehub.sqlite3")
     env = command_environment(data_dir, STATIC_ROOT=str(data_dir / "static"), Q_WORKERS="1")
-    for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-        result = run_scorehub(*command, env=env)
-        assert result.returncode == 0, result.stdout + result.stderr
+    result = run_scorehub("collectstatic", "--noinput", "-v0", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
     return env
 
 
