@@ -7,8 +7,10 @@ production sets ``DATABASE_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and friends.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks a user who has just written, whose reads then stay on the primary database (dbrouting).
+    "scorehub.core.dbrouting.RecentWriteMiddleware",
     # Every page needs a signed-in user unless its view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -126,9 +130,32 @@ for _database in DATABASES.values():
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             }
         )
+# Reads go to the replica only inside reads_from_replica(); see scorehub/core/dbrouting.py for the rules.
+DATABASE_ROUTERS = ["scorehub.core.dbrouting.ReplicaRouter"]
+# After writing, a user reads from the primary for this long (the replica's acceptable lag, and more).
+SCOREHUB_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
+# Redis, when there is one, is shared by every app server: it holds the cache (with the throttles' counters
+# and the replica's "just wrote" marks), the job queue, and the lockout and rate-limit counters.
+REDIS_URL = env.str("REDIS_URL", default="")
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "scorehub",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -203,8 +230,30 @@ STATICFILES_STORAGE_BACKEND = (
 )
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# Uploaded files (photos, case studies) on the filesystem, or with MEDIA_STORAGE=s3 in an S3-compatible
+# bucket (AWS, MinIO, Aliyun OSS, ...).  They are private: pages serve them after a scope check, and the
+# storage is never given a public address.  Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE_BACKEND: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "location": env.str("S3_PREFIX", default="media"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -296,10 +345,11 @@ SPECTACULAR_SETTINGS = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
-# Background jobs: django-q2 with the database as broker, so the embedded SQLite set-up works too.
-Q_CLUSTER = {
+# Background jobs: django-q2 with Redis as broker when REDIS_URL is set, else the database (so the embedded
+# SQLite set-up works too).
+Q_CLUSTER: dict[str, Any] = {
     "name": "scorehub",
-    "orm": "default",
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": 1800,
     "retry": 3600,

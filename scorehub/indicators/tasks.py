@@ -7,6 +7,7 @@ import logging
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from scorehub.core.dbrouting import reads_from_replica
 from scorehub.core.scoping import OutOfScope, forget_scope
 
 from . import layer, reports
@@ -34,7 +35,7 @@ def build_report(job_id: int) -> str:
             # The user's reach is checked again now: a job never reports beyond it.
             scope = resolve_scope(user, job.scope_key)
             period = parse_period(job.period)
-            with layer.computation():
+            with reads_from_replica(user), layer.computation():
                 data = reports.collect(scope, period, user=user, progress=progress)
                 if job.format == ReportFormat.PDF:
                     content = reports.build_pdf(data, progress=progress)
