@@ -6,6 +6,7 @@ group, on a SQLite file of its own and with static files collected once for the 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -82,10 +83,13 @@ def test_serve_answers_with_hashed_static_files_and_drains_a_request_in_flight_o
 ):
     port = free_port()
     pid_file = tmp_path / "serve.pid"
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_99999.db").write_bytes(b"left over from an earlier run")
     output = (tmp_path / "out").open("wb")
     server = subprocess.Popen(  # noqa: S603 - our own console command
-        [str(SCOREHUB), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--pid", str(pid_file)],
-        env=served_data,
+        [str(SCOREHUB), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--pid", str(pid_file)],
+        env={**served_data, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
         cwd=BASE_DIR,
         stdout=output,
         stderr=subprocess.STDOUT,
@@ -106,6 +110,17 @@ def test_serve_answers_with_hashed_static_files_and_drains_a_request_in_flight_o
         assert response.headers["Content-Encoding"] == "br"
         assert "immutable" in response.headers["Cache-Control"]
         assert "max-age=315360000" in response.headers["Cache-Control"]
+
+    # Both workers count into the shared metrics directory, which was cleared of the earlier run's files.
+    for _ in range(6):
+        assert answers(f"{base}/healthz")
+    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:  # noqa: S310
+        exported = response.read().decode()
+    counted = re.search(r'^django_http_requests_total_by_method_total\{method="GET"\} (\d+)', exported, re.M)
+    assert counted, exported[:2000]
+    assert int(counted[1]) >= 8
+    assert not (metrics_dir / "counter_99999.db").exists()
+    assert list(metrics_dir.glob("counter_*.db"))
 
     # A request whose body is still arriving when SIGTERM comes is answered in full, then the server ends.
     workers = descendants(server.pid)
@@ -128,9 +143,12 @@ def test_serve_answers_with_hashed_static_files_and_drains_a_request_in_flight_o
     assert server.wait(timeout=120) == 0
     assert not live_session_members(server.pid) & workers
     output.close()
-    log = (tmp_path / "out").read_text()
-    assert '"GET /healthz HTTP/1.1" 200' in log  # the access log
-    assert "Handling signal: term" in log
+    # One JSON object a line; the access lines carry the request id the answers had.
+    lines = [json.loads(line) for line in (tmp_path / "out").read_text().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert any(line["path"] == "/healthz" and line["status"] == 200 for line in access)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", line["request_id"]) for line in access if line["path"] == "/healthz")
+    assert any(line["message"] == "Handling signal: term" for line in lines)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")

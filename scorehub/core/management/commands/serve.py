@@ -10,9 +10,12 @@ same master, stopped with it: that is how ``make run`` serves the demo.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.management import call_command
@@ -53,6 +56,12 @@ def run_gunicorn(config: dict[str, Any]) -> None:
             return application
 
     ScoreHubApplication().run()
+
+
+def forget_worker_metrics(server: Arbiter, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class JobWorker:
@@ -155,6 +164,8 @@ class Command(BaseCommand):
         # Nothing opened here may be shared with the forked workers.
         connections.close_all()
 
+        metrics_directory = self.prepare_metrics_directory()
+
         config: dict[str, Any] = {
             "bind": [options["bind"]],
             "workers": workers,
@@ -162,19 +173,49 @@ class Command(BaseCommand):
             "threads": threads,
             "timeout": timeout,
             "graceful_timeout": graceful_timeout,
+            # Access and error lines through the project's LOGGING (JSON or text, with request ids).
+            "logger_class": "scorehub.core.gunicorn_logging.GunicornLogger",
             "accesslog": "-",
             "errorlog": "-",
             "proc_name": "scorehub",
+            "child_exit": forget_worker_metrics,
             # Several servers may run on one machine: no shared control socket under $HOME.
             "control_socket_disable": True,
         }
         if options["pid"]:
             config["pidfile"] = options["pid"]
-        if options["with_worker"]:
-            job_worker = JobWorker()
+        job_worker = JobWorker() if options["with_worker"] else None
+        if job_worker is not None:
             config["when_ready"] = job_worker.start
-            config["on_exit"] = lambda server: job_worker.stop(server, float(graceful_timeout))
+
+        def on_exit(server: Arbiter) -> None:
+            if job_worker is not None:
+                job_worker.stop(server, float(graceful_timeout))
+            if metrics_directory is not None:
+                shutil.rmtree(metrics_directory, ignore_errors=True)
+
+        config["on_exit"] = on_exit
         run_gunicorn(config)
+
+    def prepare_metrics_directory(self) -> Path | None:
+        """Let the workers' metrics be added up: prometheus_client's multiprocess mode in a fresh directory.
+
+        Each worker writes its counters to files there and ``/metrics`` (whichever worker answers) reads them
+        all.  An operator may name the directory (``PROMETHEUS_MULTIPROC_DIR``, e.g. systemd's
+        RuntimeDirectory); otherwise a private one is made and removed on exit.  Returns the one to remove.
+        """
+        from prometheus_client import values
+
+        configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        directory = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="scorehub-metrics-"))
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # counters of an earlier run would be added to ours
+            stale.unlink()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+        # prometheus_client chose its value class when Django imported it, before the variable was set; the
+        # request metrics are made when a worker loads the application, so choosing again here covers them.
+        values.ValueClass = values.get_value_class()
+        return None if configured else directory
 
     def ensure_static_files(self, *, collect: bool) -> None:
         uncollected = uncollected_static_files()
