@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "scorehub.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import pdf  # noqa: F401 - registers the check that the PDF font is installed
