@@ -12,6 +12,9 @@ export DJANGO_SETTINGS_MODULE := scorehub.settings
 # One command and no shell around it, so that make hands its signals straight to the server.
 SERVE := $(BIN)/scorehub serve --collectstatic --with-worker --bind 127.0.0.1:$(PORT)
 
+# The demo's logs are for a person at a terminal; production logs one JSON object a line.
+run serve: export LOG_FORMAT ?= text
+
 run: setup migrate demo
 	@echo "SCORE Hub: http://127.0.0.1:$(PORT)/  (demo logins above; stop with Ctrl-C)"
 	$(SERVE)
