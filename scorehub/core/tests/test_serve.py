@@ -78,6 +78,12 @@ def test_serve_rejects_a_worker_count_that_is_not_a_number(tmp_path):
     assert "WEB_CONCURRENCY must be a whole number" in result.stderr
 
 
+def test_serve_rejects_zero_workers(tmp_path):
+    result = run_scorehub("serve", "--workers", "0", env=command_environment(tmp_path), timeout=120)
+    assert result.returncode == 1
+    assert "--workers must be at least 1" in result.stderr
+
+
 def test_serve_answers_with_hashed_static_files_and_drains_a_request_in_flight_on_sigterm(
     served_data, process_groups, tmp_path
 ):

@@ -152,10 +152,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workers = options["workers"] or environment_int("WEB_CONCURRENCY", 2)
-        threads = options["threads"] or environment_int("SCOREHUB_THREADS", 4)
-        timeout = options["timeout"] or environment_int("SCOREHUB_TIMEOUT", 60)
-        graceful_timeout = options["graceful_timeout"] or environment_int("SCOREHUB_GRACEFUL_TIMEOUT", 30)
+        def setting(option: str, variable: str, default: int) -> int:
+            given = options[option]
+            return int(given) if given is not None else environment_int(variable, default)
+
+        workers = setting("workers", "WEB_CONCURRENCY", 2)
+        threads = setting("threads", "SCOREHUB_THREADS", 4)
+        timeout = setting("timeout", "SCOREHUB_TIMEOUT", 60)
+        graceful_timeout = setting("graceful_timeout", "SCOREHUB_GRACEFUL_TIMEOUT", 30)
         for name, value in (("workers", workers), ("threads", threads), ("timeout", timeout)):
             if value < 1:
                 raise CommandError(f"--{name} must be at least 1.")
