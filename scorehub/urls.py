@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from scorehub.core.observability import metrics, readyz
 from scorehub.core.views import healthz
 
 urlpatterns = [
     path("", include("scorehub.core.urls")),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("scorehub.accounts.urls")),
     path("regions/", include("scorehub.regions.urls")),

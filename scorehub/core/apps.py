@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
         from . import (
             checks,  # noqa: F401 - registers the system checks
             images,
+            pdf,  # noqa: F401 - registers the check that the PDF font is installed
             ratelimit,  # noqa: F401 - registers the check that refuses a store which cannot count atomically
         )
 

@@ -23,6 +23,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from .dbrouting import reads_from_replica
 from .exporting import SpreadsheetExport
 from .registry import registry
 from .scoping import Action, OutOfScope, is_programme_admin, is_visible, scope_for
@@ -93,6 +94,13 @@ class ScopedListView(ScopedViewMixin, ExportMixin, SingleTableMixin, FilterView)
 
     def get_export_filename(self, export_format: str) -> str:
         return f"{self.model._meta.model_name}s.{export_format}"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get(self.export_trigger_param) in self.export_formats:
+            # A whole-list export is a long read: from the database replica where that is safe.
+            with reads_from_replica(request.user):
+                return super().get(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

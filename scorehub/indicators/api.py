@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from scorehub.core.dbrouting import reads_from_replica
 from scorehub.core.scoping import OutOfScope
 
 from . import layer
@@ -53,7 +54,7 @@ class IndicatorViewSet(viewsets.ViewSet):
         responses={200: OpenApiTypes.OBJECT},
     )
     def list(self, request: Request, **kwargs: Any) -> Response:  # kwargs: the ``.json`` format suffix
-        with layer.computation():
+        with reads_from_replica(request.user), layer.computation():
             return self._answer(request)
 
     def _answer(self, request: Request) -> Response:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from scorehub.core import spreadsheets
+from scorehub.core.pdf import render_pdf
 
 from . import charts, layer
 from .base import Period, month_key
@@ -83,8 +84,6 @@ def _trend(data: ReportData) -> tuple[list[str], list[tuple[str, list[Any]]]]:
 
 
 def build_pdf(data: ReportData, *, progress: Progress) -> bytes:
-    from weasyprint import HTML
-
     progress(70, _("Drawing the charts"))
     specs = layer.headline_specs()
     months, series = _trend(data)
@@ -134,7 +133,7 @@ def build_pdf(data: ReportData, *, progress: Progress) -> bytes:
     }
     html = render_to_string("indicators/report_pdf.html", context)
     progress(85, _("Typesetting the PDF"))
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return render_pdf(html)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import logging
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from scorehub.core.dbrouting import reads_from_replica
 from scorehub.core.scoping import OutOfScope, forget_scope
 
 from . import layer, reports
@@ -36,7 +37,7 @@ def build_report(job_id: int) -> str:
             if scope.summary_only:
                 raise OutOfScope
             period = parse_period(job.period)
-            with layer.computation():
+            with reads_from_replica(user), layer.computation():
                 data = reports.collect(scope, period, user=user, progress=progress)
                 if job.format == ReportFormat.PDF:
                     content = reports.build_pdf(data, progress=progress)

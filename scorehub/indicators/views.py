@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
+from scorehub.core.dbrouting import reads_from_replica
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, scope_for
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView
 from scorehub.enterprises.buyer_summary import sees_summary_only
@@ -115,7 +116,7 @@ def _chart_data(
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard of one scope and period: headline figures, trends, funnels, drill-down tables."""
-    with layer.computation():
+    with reads_from_replica(request.user), layer.computation():
         return _dashboard(request)
 
 

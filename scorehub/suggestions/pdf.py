@@ -1,6 +1,6 @@
 """Printable documents: the A4 suggestion poster and a case study, rendered with WeasyPrint.
 
-Chinese text uses the Noto Sans CJK fonts of Debian's ``fonts-noto-cjk`` package.
+Text is set in the project's own font (``scorehub.core.pdf``), whatever fonts the machine has.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import segno
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from scorehub.core.pdf import render_pdf
+
 from .models import CaseStudy, Poster, module_label
 
 
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return render_pdf(html)
 
 
 def qr_svg(url: str) -> str:

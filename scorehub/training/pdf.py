@@ -1,8 +1,8 @@
 """Bilingual PDF documents (visit report, completion certificate) with WeasyPrint, and QR codes with segno.
 
 Each label is printed in Chinese and English at once, whatever the reader's language: the labels are
-ordinary translatable strings rendered once per language.  Chinese text uses Noto Sans CJK SC
-(Debian's fonts-noto-cjk).
+ordinary translatable strings rendered once per language.  Text is set in the project's own font
+(``scorehub.core.pdf``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import segno
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from scorehub.core import pdf
 
 LABELS: dict[str, Any] = {
     "visit_report": _("In-factory visit report"),
@@ -69,7 +71,5 @@ def qr_data_uri(url: str) -> str:
 
 
 def render_pdf(template: str, context: dict[str, Any], *, base_url: str | None = None) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(template, {**context, "labels": bilingual_labels()})
-    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
+    return pdf.render_pdf(html, base_url=base_url)

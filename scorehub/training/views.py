@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
+from scorehub.core.pdf import image_data_uri
 from scorehub.core.ratelimit import rate_limited
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, is_programme_admin, is_visible, scope_for
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView, ScopedViewMixin
@@ -1296,7 +1297,8 @@ def visit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("consultants", "findings", "actions", "photos")
         .get(pk=visit.pk)
     )
-    photos = [(p, p.image.path) for p in visit.photos.all() if p.image and p.image.storage.exists(p.image.name)]
+    # Read through the media storage (filesystem or S3), not by path.
+    photos = [(p, src) for p in visit.photos.all() if (src := image_data_uri(p.image))]
     pdf = render_pdf("training/pdf/visit_report.html", {"visit": visit, "photos": photos})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="visit-{visit.pk}.pdf"'

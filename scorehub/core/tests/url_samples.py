@@ -44,6 +44,8 @@ SAMPLES: dict[str, Callable[[], object]] = {}
 
 PUBLIC_URL_NAMES: dict[str, str] = {
     "healthz": "liveness probe for load balancers: answers only the database status",
+    "readyz": "readiness probe for load balancers: answers only whether database, cache, broker and migrations are ok",
+    "metrics": "Prometheus scraping: request counts and timings per view, no records, 404 off METRICS_ALLOWED_IPS",
     "api:token": "exchanges a username and password for an API token, so callers have no token yet",
 }
 
