@@ -6,13 +6,19 @@ PORT   ?= 8000
 UV_VERSION := 0.13.9
 export DJANGO_SETTINGS_MODULE := scorehub.settings
 
-.PHONY: run setup deps assets messages migrate demo test lint typecheck djangocheck pytest clean
+.PHONY: run serve setup deps assets messages migrate demo test lint typecheck djangocheck pytest clean
+
+# The production server (gunicorn) with the job worker as its child: Ctrl-C or SIGTERM stops both.
+# One command and no shell around it, so that make hands its signals straight to the server.
+SERVE := $(BIN)/scorehub serve --collectstatic --with-worker --bind 127.0.0.1:$(PORT)
 
 run: setup migrate demo
 	@echo "SCORE Hub: http://127.0.0.1:$(PORT)/  (demo logins above; stop with Ctrl-C)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/scorehub qcluster >data/worker.log 2>&1 & \
-	  $(BIN)/scorehub runserver --insecure 127.0.0.1:$(PORT)
+	$(SERVE)
+
+# Serve what is already set up (make run without the set-up steps).
+serve:
+	$(SERVE)
 
 setup: deps assets messages
 

@@ -30,6 +30,14 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
     settings.MEDIA_ROOT = Path(os.environ.get("SCOREHUB_TEST_MEDIA", "/tmp/scorehub-test-media"))  # noqa: S108
+    # Static files are found where they lie, as with DEBUG; production serves collected, hashed copies
+    # (scorehub/core/tests/test_serve.py checks those).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 def _reseed_migration_data() -> None:

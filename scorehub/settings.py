@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from scorehub.core.i18n import ALL_LABEL, NOT_SET_LABEL
 
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # runserver leaves static files to WhiteNoise, as the production server does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, gzip and brotli variants, far-future caching) answered before sessions.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "scorehub.core.middleware.ChineseFirstLocaleMiddleware",
@@ -99,13 +104,28 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'scorehub.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the background worker write while pages are read; a busy timeout instead of
-    # "database is locked" when the two meet.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
+if env.str("DATABASE_REPLICA_URL", default=""):
+    # A streaming replica of the primary: dashboards, reports, exports and the indicator API read from it
+    # (scorehub.core.dbrouting); tests use the primary under the replica's name.
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    _database["ATOMIC_REQUESTS"] = False
+    # Persistent connections (one per worker thread, so at most workers x threads per server), checked
+    # before reuse so that a restarted database costs one failed check, not a failed request.
+    _database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded database under concurrent writers: WAL lets readers and one writer work at once;
+        # IMMEDIATE takes the write lock when a transaction starts, so a writer waits (busy timeout) instead
+        # of failing with "database is locked" when two read-then-write transactions meet.
+        _database.setdefault("OPTIONS", {}).update(
+            {
+                "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
@@ -147,15 +167,46 @@ LOCALE_PATHS: list[Path] = []
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 NODE_MODULES = BASE_DIR / "node_modules"
-# Front-end libraries come from npm (package-lock.json) and are served straight from node_modules.
+# Front-end libraries come from npm (package-lock.json); ``collectstatic`` copies them into STATIC_ROOT with
+# the project's own files, and WhiteNoise serves them from there.
 STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
+# Of those packages' builds only what the pages load, with the source maps and fonts those files name
+# (scorehub.core.staticfiles.VendorFinder): glob patterns on the served path.
+VENDOR_STATIC_FILES = [
+    "vendor/bootstrap/css/bootstrap.min.css",
+    "vendor/bootstrap/css/bootstrap.min.css.map",
+    "vendor/bootstrap/js/bootstrap.bundle.min.js",
+    "vendor/bootstrap/js/bootstrap.bundle.min.js.map",
+    "vendor/bootstrap-icons/bootstrap-icons.min.css",
+    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff",
+    "vendor/bootstrap-icons/fonts/bootstrap-icons.woff2",
+    "vendor/echarts/echarts.min.js",
+    "vendor/htmx/htmx.min.js",
+]
+STATICFILES_FINDERS = [
+    "scorehub.core.staticfiles.VendorFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+]
+# Source maps are fetched by developer tools only: not worth compressing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Production serves the collected files under content-hashed names (cached for a year, precompressed);
+# with DEBUG, files are found where they lie and nothing needs collecting.
+STATICFILES_STORAGE_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_STORAGE_BACKEND},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Largest spreadsheet accepted by the imports (bytes).
