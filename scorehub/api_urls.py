@@ -7,8 +7,10 @@ from importlib import import_module
 from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
+
+from scorehub.core.ratelimit import AnonRateThrottle
 
 router = DefaultRouter()
 for app_config in apps.get_app_configs():
@@ -26,7 +28,9 @@ for app_config in apps.get_app_configs():
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    # Password guessing through the API: the sign-in lockout (axes) counts the failures, and the anonymous
+    # rate limits how fast one address may try (REST framework's view has no throttle of its own).
+    path("auth/token/", ObtainAuthToken.as_view(throttle_classes=[AnonRateThrottle]), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Interactive documentation (Swagger UI) from our own static files.  It is an HTML page only: OPTIONS,
     # which it cannot render, answers 405.  (No ReDoc: it loads web fonts from a CDN and injects inline

@@ -28,6 +28,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # Fast hashing and in-memory cache in tests; background jobs run inline.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Rate limits count in that cache (atomic within the process) and leave the project's tables alone; the
+    # API's limits are out of reach of the suite's many calls.  scorehub/core/tests/test_ratelimit.py sets
+    # real ones, on every store.
+    settings.RATELIMIT_STORE = "cache:default"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+    }
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()  # it may have read the settings already
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
     settings.MEDIA_ROOT = Path(os.environ.get("SCOREHUB_TEST_MEDIA", "/tmp/scorehub-test-media"))  # noqa: S108
     # Static files are found where they lie, as with DEBUG; production serves collected, hashed copies

@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # auditlog's, with the client address from scorehub.core.clientip.
+    "scorehub.core.middleware.AuditlogMiddleware",
     # Axes must come last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,10 +149,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lock an account + address pair out after five failed logins for 15 minutes.
+# Lock an account + client address pair out after five failed logins, for 15 minutes from the fifth: more
+# failures during the lock do not prolong it.  The same person from another address still gets in; an
+# organisation's officials unlock from its "Sign-in lockouts" tab (docs/security.md).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "scorehub.core.clientip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -221,7 +226,13 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+# Behind a reverse proxy (nginx): it says whether the request came over HTTPS, and each of our
+# TRUSTED_PROXY_COUNT proxies appends the address it got the request from to X-Forwarded-For.  The client's
+# address is then the right-most hop our proxies did not add (scorehub.core.clientip); without a proxy,
+# X-Forwarded-For is ignored.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_PROXY else 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -256,8 +267,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "scorehub.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/hour"},
+    # Counted by scorehub.core.ratelimit (atomic counters, the client address from core.clientip).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "scorehub.core.ratelimit.AnonRateThrottle",
+        "scorehub.core.ratelimit.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_RATE_ANON", default="60/minute"),
+        "user": env.str("API_RATE_USER", default="2000/hour"),
+    },
 }
+# Where the rate limits count: "auto" (a Redis or Memcached default cache if CACHE_URL names one, else the
+# database), "database", or "cache:<alias>".  Never the file cache: it cannot count atomically.
+RATELIMIT_STORE = env.str("RATELIMIT_STORE", default="auto")
+# The public suggestion pages' limits, replacing the defaults of scorehub.suggestions.views.PUBLIC_LIMITS:
+# "ip=10/600,ip=40/86400,token=60/600,token=600/86400,lookup=30/600" (scope=limit/seconds).  A factory
+# whose workers all reach the internet through one address needs a higher "ip" limit.
+SCOREHUB_SUGGESTION_THROTTLE = [
+    (scope.strip(), int(limit), int(window))
+    for scope, _, rate in (part.partition("=") for part in env.list("SUGGESTION_RATES", default=[]))
+    for limit, _, window in [rate.partition("/")]
+]
 SPECTACULAR_SETTINGS = {
     "TITLE": "SCORE Hub API",
     "DESCRIPTION": "Regions, organisations, enterprises and SCORE programme records, scoped to the caller.",

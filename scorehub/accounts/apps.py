@@ -17,6 +17,9 @@ class AccountsConfig(AppConfig):
         auditlog.register(models.ProviderAssignment)
         auditlog.register(models.User, exclude_fields=["password", "last_login"])
 
-        from scorehub.core.registry import NavItem, registry
+        from scorehub.core.registry import NavItem, Tab, registry
 
         registry.add_nav(NavItem(_("Organisations"), "accounts:organisation-list", icon="diagram-3", order=70))
+        label = "accounts.organisation"
+        registry.add_tab(label, Tab(_("Overview"), "accounts:organisation-detail", order=0))
+        registry.add_tab(label, Tab(_("Sign-in lockouts"), "accounts:organisation-lockouts", action="change", order=90))

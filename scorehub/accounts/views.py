@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +11,7 @@ from django.db.models import Count, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -19,7 +21,7 @@ from scorehub.core.forms import BootstrapFormMixin
 from scorehub.core.scoping import Action, OutOfScope
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView
 
-from . import services
+from . import lockouts, services
 from .filters import OrganisationFilter
 from .forms import MemberForm, OrganisationForm
 from .models import Membership, Organisation
@@ -90,6 +92,40 @@ class OrganisationDetailView(ScopedDetailView):
         context["memberships"] = self.object.memberships.select_related("user").order_by("role", "user__username")
         context["can_change"] = self.user_can(self.object, Action.CHANGE)
         return context
+
+
+# --- Sign-in lockouts: the official way to unlock a member (see lockouts.py) ------------------------------
+
+
+class OrganisationLockoutsView(OrganisationDetailView):
+    """The organisation's members whose sign-ins failed recently, per address, with a button to unlock."""
+
+    scope_action = Action.CHANGE
+    template_name = "accounts/organisation_lockouts.html"
+    active_tab = "accounts:organisation-lockouts"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        users = {m.user.username: m.user for m in context["memberships"]}
+        failures = lockouts.failed_sign_ins(sorted(users))
+        context["people"] = [
+            (users[username], [f for f in failures if f.username == username])
+            for username in sorted({f.username for f in failures})
+        ]
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        return context
+
+
+class LockoutResetView(ScopedActionView):
+    model = Organisation
+    scope_action = Action.CHANGE
+    success_message = _("The account is unlocked: it can sign in again from every address.")
+
+    def perform(self, obj: Organisation) -> str:
+        lockouts.lockout_reset(
+            actor=self.request.user, organisation=obj, username=self.request.POST.get("username", "")
+        )
+        return reverse("accounts:organisation-lockouts", kwargs={"pk": obj.pk})
 
 
 class OrganisationCreateView(ScopedFormView):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from .clientip import client_ip
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -26,3 +29,16 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware, recording the client address that ``scorehub.core.clientip`` determines.
+
+    auditlog itself takes the first X-Forwarded-For hop, which any client can write, proxy or not.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        if getattr(settings, "AUDITLOG_DISABLE_REMOTE_ADDR", False):
+            return None
+        return client_ip(request)

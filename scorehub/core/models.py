@@ -108,3 +108,23 @@ class ImportJob(ScopedModel):
         from .importing import importer_class
 
         return importer_class(self.importer)
+
+
+class RateLimitCounter(models.Model):
+    """One caller's request count in one rate-limit window (``scorehub.core.ratelimit``'s database store).
+
+    Not a record anyone sees: rows are written by one atomic upsert per request and pruned when their
+    window is over.  ``key`` names the limit, the window and a digest of the caller, never the caller.
+    """
+
+    key = models.CharField(_("key"), max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    #: The end of the window, in Unix seconds (the store compares it with its own clock, no time zones).
+    expires_at = models.BigIntegerField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

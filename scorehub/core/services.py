@@ -21,8 +21,11 @@ def audited_write(actor: Any) -> Iterator[None]:
     # request (whose middleware already set one) that would orphan the outer context, so the outer
     # value is put back afterwards.
     outer = auditlog_value.get(None)
+    # The request's client address (set by scorehub.core.middleware.AuditlogMiddleware) stays on the entries.
+    remote_addr = outer.get("remote_addr") if outer else None
+    remote_port = outer.get("remote_port") if outer else None
     try:
-        with transaction.atomic(), set_actor(actor):
+        with transaction.atomic(), set_actor(actor, remote_addr=remote_addr, remote_port=remote_port):
             yield
     finally:
         if outer is not None:

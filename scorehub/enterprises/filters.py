@@ -72,3 +72,28 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def in_region(self, queryset: QuerySet[Enterprise], name: str, value: Region | None) -> QuerySet[Enterprise]:
         return queryset.in_region(value.prefix) if value else queryset  # type: ignore[attr-defined]
+
+
+class BuyerEnterpriseFilter(EnterpriseFilter):
+    """The list's filters for a buyer: by the summary's fields only (``buyer_summary``).  The search looks at
+    names, not credit codes; status and the archive are not offered (archived suppliers are not listed)."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("name of the enterprise")})
+    )
+    status = None  # type: ignore[assignment]
+    archived = None  # type: ignore[assignment]
+
+    class Meta:
+        model = Enterprise
+        fields = ["q", "region", "industry_section", "industry_division", "size_class"]
+
+    @property
+    def qs(self) -> QuerySet[Enterprise]:
+        return super(EnterpriseFilter, self).qs.filter(archived_at__isnull=True)
+
+    def search(self, queryset: QuerySet[Enterprise], name: str, value: str) -> QuerySet[Enterprise]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name_zh__icontains=value) | Q(name_en__icontains=value))

@@ -55,3 +55,15 @@ class EnterpriseTable(tables.Table):
 
     def value_region(self, record: Enterprise) -> str:
         return f"{record.region_id} {record.region.name}"
+
+
+class BuyerEnterpriseTable(EnterpriseTable):
+    """The enterprise list as a buyer sees it: the summary's columns (``buyer_summary``), in the page and in
+    the CSV and Excel exports alike."""
+
+    class Meta(EnterpriseTable.Meta):
+        exclude = ("credit_code", "employees_total", "employees_women", "status", "updated_at")
+
+    def render_name_zh(self, record: Enterprise) -> str:
+        # No "archived" badge: the registry's state is not part of the summary.
+        return record.name

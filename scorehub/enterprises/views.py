@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.forms import BaseForm
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,10 +18,11 @@ from scorehub.core.scoping import Action, OutOfScope
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView
 
 from . import services
-from .filters import EnterpriseFilter
+from .buyer_summary import participation, sees_summary_only
+from .filters import BuyerEnterpriseFilter, EnterpriseFilter
 from .forms import BuyerConsentForm, ContactPersonForm, EnterpriseForm
 from .models import BuyerConsent, ContactPerson, Enterprise
-from .tables import EnterpriseTable
+from .tables import BuyerEnterpriseTable, EnterpriseTable
 
 
 class EnterpriseListView(ScopedListView):
@@ -39,15 +42,46 @@ class EnterpriseListView(ScopedListView):
         "status",
         "updated_at",
     )
+    #: What a buyer may hide: the columns of the buyer summary (``buyer_summary``).
+    summary_optional_columns = ("region", "industry_division", "size_class")
+    summary_only = False
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        # A buyer's list (and its exports) holds the summary of each supplier, filtered and sorted by it.
+        self.summary_only = sees_summary_only(request.user)
 
     def refine_queryset(self, queryset: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
         return queryset.select_related("region")
+
+    def get_table_class(self) -> type[EnterpriseTable]:
+        return BuyerEnterpriseTable if self.summary_only else EnterpriseTable
+
+    def get_filterset_class(self) -> type[EnterpriseFilter]:
+        return BuyerEnterpriseFilter if self.summary_only else EnterpriseFilter
+
+    def _optional(self) -> tuple[str, ...]:
+        return self.summary_optional_columns if self.summary_only else self.optional_columns
+
+    def chosen_columns(self) -> list[str]:
+        requested = self.request.GET.getlist("columns")
+        return [c for c in requested if c in self._optional()] if requested else list(self._optional())
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        return {"exclude": [c for c in self._optional() if c not in self.chosen_columns()]}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if self.summary_only:
+            context["optional_columns"] = [(name, self._column_label(name)) for name in self._optional()]
+        return context
 
 
 class EnterpriseDetailView(ScopedDetailView):
     model = Enterprise
     template_name = "enterprises/enterprise_detail.html"
     active_tab = "enterprises:detail"
+    summary_only = False
 
     def refine_queryset(self, queryset: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
         return queryset.select_related("region__parent__parent")
@@ -56,7 +90,21 @@ class EnterpriseDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         context["can_change"] = self.user_can(self.object, Action.CHANGE)
         context["can_manage"] = self.user_can(self.object, Action.MANAGE)
+        # A buyer gets the summary of a consenting supplier (``buyer_summary``), on a page of its own; the other
+        # tabs are internal (``history``): buyers get 404 there.
+        self.summary_only = sees_summary_only(self.request.user, self.object)
+        context["summary_only"] = self.summary_only
+        if self.summary_only:
+            context["participation"] = participation(self.object)
+            context["dashboard_url"] = (
+                reverse("indicators:dashboard") + "?" + urlencode({"scope": f"enterprise:{self.object.pk}"})
+            )
         return context
+
+    def get_template_names(self) -> list[str]:
+        if self.summary_only:
+            return ["enterprises/enterprise_summary.html"]
+        return super().get_template_names()
 
 
 class EnterpriseContactsView(EnterpriseDetailView):

@@ -4,6 +4,10 @@ is defined once and is the same on every surface.
 
 Sources are discovered like the demo modules (``scorehub.core.demodata``): every SCORE Hub app in
 ``INSTALLED_APPS`` order that has an ``indicators`` module with ``compute``.
+
+A scope may narrow the indicators shown in it (``AnalysisScope.indicator_codes``: a buyer's scope keeps
+the buyer summary's codes).  Every function here that takes a scope honours it, so no surface can show
+an indicator the scope leaves out, in a total, a child region, an enterprise row or a month.
 """
 
 from __future__ import annotations
@@ -123,17 +127,36 @@ def discover() -> tuple[Source, ...]:
 ENTERPRISE_COUNT = "enterprises.count"
 
 
-def headline_specs() -> list[IndicatorSpec]:
-    return [spec for source in discover() for spec in source.headline_specs()]
+def specs_for(source: Source, scope: AnalysisScope | None) -> list[IndicatorSpec]:
+    """The source's indicators that the user may see in ``scope`` (all of them without a scope): a buyer's
+    scope keeps the buyer summary's codes only (``AnalysisScope.indicator_codes``)."""
+    specs = source.specs()
+    if scope is None or scope.indicator_codes is None:
+        return specs
+    return [spec for spec in specs if scope.shows(spec.code)]
 
 
-def enterprise_table_specs() -> list[IndicatorSpec]:
+def _sources_for(
+    scope: AnalysisScope | None, sources: Sequence[Source] | None
+) -> list[tuple[Source, list[IndicatorSpec]]]:
+    """The sources with the indicators each shows in ``scope``; a source with none there is left out."""
+    pairs = [(source, specs_for(source, scope)) for source in (discover() if sources is None else sources)]
+    if scope is None or scope.indicator_codes is None:
+        return pairs
+    return [(source, specs) for source, specs in pairs if specs]
+
+
+def headline_specs(scope: AnalysisScope | None = None) -> list[IndicatorSpec]:
+    return [spec for source, specs in _sources_for(scope, None) for spec in source.headline_specs(specs)]
+
+
+def enterprise_table_specs(scope: AnalysisScope | None = None) -> list[IndicatorSpec]:
     """The headline indicators as columns of a table of enterprises (each row is one enterprise)."""
-    return [spec for spec in headline_specs() if spec.code != ENTERPRISE_COUNT]
+    return [spec for spec in headline_specs(scope) if spec.code != ENTERPRISE_COUNT]
 
 
-def all_specs() -> list[IndicatorSpec]:
-    return [spec for source in discover() for spec in source.specs()]
+def all_specs(scope: AnalysisScope | None = None) -> list[IndicatorSpec]:
+    return [spec for _source, specs in _sources_for(scope, None) for spec in specs]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -268,8 +291,7 @@ def compute_numbers(
     previous = period.previous()
     span, pair = Grouping.pair(period)
     sections = []
-    for source in discover() if sources is None else sources:
-        specs = source.specs()
+    for source, specs in _sources_for(scope, sources):
         halves = source.compute_groups(scope.enterprises, span, pair) if with_previous else None
         if halves is not None:
             current, before = _complete(specs, halves[CURRENT]), _complete(specs, halves[PREVIOUS])
@@ -298,8 +320,8 @@ def compute_children(
     result: dict[str, Values] = {child.key: {} for child in scope.children}
     if not scope.children:
         return result
-    for source in discover() if sources is None else sources:
-        specs = source.headline_specs()
+    for source, shown in _sources_for(scope, sources):
+        specs = source.headline_specs(shown)
         grouping = scope.child_grouping
         if grouping is not None:
             grouping = Grouping(grouping.kind, grouping.length, frozenset(s.code for s in specs))
@@ -335,8 +357,8 @@ def compute_enterprises(
     result: dict[int, Values] = {pk: {} for pk in enterprise_ids}
     if not enterprise_ids:
         return result
-    for source in discover() if sources is None else sources:
-        specs = source.headline_specs()
+    for source, shown in _sources_for(scope, sources):
+        specs = source.headline_specs(shown)
         grouped = source.compute_groups(subset, period, Grouping("enterprise", codes=frozenset(s.code for s in specs)))
         if grouped is None:
             by_pk = _fallback_groups(source, {str(pk): (subset.filter(pk=pk), period) for pk in enterprise_ids}, specs)
@@ -347,8 +369,8 @@ def compute_enterprises(
     return result
 
 
-def trend_specs() -> list[IndicatorSpec]:
-    return [spec for spec in all_specs() if spec.trend and spec.unit in (Unit.COUNT, Unit.CNY)]
+def trend_specs(scope: AnalysisScope | None = None) -> list[IndicatorSpec]:
+    return [spec for spec in all_specs(scope) if spec.trend and spec.unit in (Unit.COUNT, Unit.CNY)]
 
 
 def compute_months(
@@ -358,8 +380,8 @@ def compute_months(
     months = period.months()
     keys = [month_key(m) for m in months]
     result: dict[str, Values] = {key: {} for key in keys}
-    for source in discover() if sources is None else sources:
-        specs = [s for s in source.specs() if s.trend and s.unit in (Unit.COUNT, Unit.CNY)]
+    for source, shown in _sources_for(scope, sources):
+        specs = [s for s in shown if s.trend and s.unit in (Unit.COUNT, Unit.CNY)]
         if not specs:
             continue
         grouped = source.compute_groups(

@@ -13,6 +13,10 @@ Reach of a region scope (the nation being the region with the empty prefix):
 * an official or inspector reaches the regions inside their jurisdiction (not the ones above it);
 * a trainer, enterprise member or buyer reaches the regions that contain an enterprise they are
   given, and sees the numbers of those enterprises only (the page says so: ``partial``).
+
+A scope that counts a supplier the user follows only as a buyer shows the buyer summary's indicators and
+no others (``indicator_codes``; ``scorehub.enterprises.buyer_summary``), whatever its kind: a region's or
+the nation's total would otherwise give a supplier's accidents away by difference.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, scope_for
+from scorehub.enterprises.buyer_summary import BUYER_SUMMARY_INDICATORS, sees_summary_only
 from scorehub.enterprises.models import Enterprise
 from scorehub.regions.models import Region, RegionLevel
 
@@ -83,6 +88,17 @@ class AnalysisScope:
     #: The user sees only some of the scope's enterprises (a trainer's or a buyer's view of a region).
     partial: bool = False
     object: Any = None
+    #: The indicators the user may see here: None for all of them; the buyer summary's codes where the scope
+    #: counts a supplier the user follows only as a buyer.  The indicator layer computes no others.
+    indicator_codes: frozenset[str] | None = None
+
+    def shows(self, code: str) -> bool:
+        return self.indicator_codes is None or code in self.indicator_codes
+
+    @property
+    def summary_only(self) -> bool:
+        """Whether the user sees the buyer summary of this scope (and no reports of it)."""
+        return self.indicator_codes is not None
 
 
 def visible_enterprises(user: Any) -> QuerySet[Enterprise]:
@@ -283,7 +299,7 @@ def _resolve_parent(user: Any, key: str) -> AnalysisScope:
     kind, _sep, ident = key.partition(":")
     plugged = plugged_scope_kinds().get(kind)
     if plugged is None or not ident:
-        return resolve_scope(user, key)
+        return _resolve(user, key)
     return _resolve_plugged(user, plugged, ident, with_children=False)
 
 
@@ -294,7 +310,7 @@ def _plugged_enterprises(user: Any, key: str) -> QuerySet[Enterprise] | None:
     plugged = plugged_scope_kinds().get(kind)
     try:
         if plugged is None or not ident:
-            return resolve_scope(user, key).enterprises
+            return _resolve(user, key).enterprises
         definition = plugged.resolve(user, ident)
     except OutOfScope:
         return None
@@ -303,6 +319,13 @@ def _plugged_enterprises(user: Any, key: str) -> QuerySet[Enterprise] | None:
 
 def resolve_scope(user: Any, key: str | None) -> AnalysisScope:
     """The scope named by ``key`` for ``user``; :class:`OutOfScope` (404) when it is not in their reach."""
+    scope = _resolve(user, key)
+    if sees_summary_only(user, scope.enterprises):
+        scope.indicator_codes = BUYER_SUMMARY_INDICATORS
+    return scope
+
+
+def _resolve(user: Any, key: str | None) -> AnalysisScope:
     if not getattr(user, "is_authenticated", False):
         raise OutOfScope
     key = (key or "").strip() or default_scope_key(user)

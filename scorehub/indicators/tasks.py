@@ -31,8 +31,10 @@ def build_report(job_id: int) -> str:
             progress(5, _("Starting"))
             user = job.requested_by
             forget_scope(user)
-            # The user's reach is checked again now: a job never reports beyond it.
+            # The user's reach is checked again now: a job never reports beyond it, nor of a buyer's summary.
             scope = resolve_scope(user, job.scope_key)
+            if scope.summary_only:
+                raise OutOfScope
             period = parse_period(job.period)
             with layer.computation():
                 data = reports.collect(scope, period, user=user, progress=progress)

@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, scope_for
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView
+from scorehub.enterprises.buyer_summary import sees_summary_only
 from scorehub.enterprises.models import Enterprise
 
 from . import importing, layer, services
@@ -65,7 +66,7 @@ def _enterprise_page(request: HttpRequest, scope: AnalysisScope, period: Period)
     page = paginator.get_page(request.GET.get("page"))
     enterprises = list(page.object_list)
     values = layer.compute_enterprises(scope, period, [e.pk for e in enterprises])
-    specs = layer.enterprise_table_specs()
+    specs = layer.enterprise_table_specs(scope)
     rows = [
         {
             "enterprise": e,
@@ -85,7 +86,7 @@ def _enterprise_page(request: HttpRequest, scope: AnalysisScope, period: Period)
 def _chart_data(
     scope: AnalysisScope, period: Period, numbers: layer.Numbers, months: dict[str, Any], child_rows: list[Any]
 ) -> dict[str, Any]:
-    trend_specs = layer.trend_specs()
+    trend_specs = layer.trend_specs(scope)
     month_keys = [month_key(m) for m in period.months()]
     data: dict[str, Any] = {
         "trend": {
@@ -100,7 +101,7 @@ def _chart_data(
             for f in layer.funnels(numbers)
         ],
     }
-    headline = layer.headline_specs()
+    headline = layer.headline_specs(scope)
     if child_rows and headline:
         spec = headline[0]
         data["children"] = {
@@ -132,7 +133,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
     numbers = layer.compute_numbers(scope, period)
     months = layer.compute_months(scope, period)
     child_values = layer.compute_children(scope, period)
-    specs = layer.headline_specs()
+    specs = layer.headline_specs(scope)
     child_rows = [
         {
             "label": child.label,
@@ -167,11 +168,20 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         "kpi_url": reverse("indicators:enterprise-kpis", kwargs={"pk": scope.object.pk})
         if scope.kind == "enterprise" and _can_see_internal(request, scope.object)
         else None,
+        # Reports are not made of a buyer's summary (see ``reports``).
+        "can_report": not scope.summary_only,
     }
     if scope.lists_enterprises:
         context.update(_enterprise_page(request, scope, period))
     # Rendered inside the computation: the template reads the same remembered indicator list.
     return render(request, "indicators/dashboard.html", context)
+
+
+def _summary_only(request: HttpRequest, scope_key: str) -> bool:
+    try:
+        return resolve_scope(request.user, scope_key).summary_only
+    except OutOfScope:
+        return True
 
 
 def _can_see_internal(request: HttpRequest, enterprise: Enterprise) -> bool:
@@ -185,7 +195,12 @@ def _can_see_internal(request: HttpRequest, enterprise: Enterprise) -> bool:
 
 
 def reports(request: HttpRequest) -> HttpResponse:
-    """The user's own reports, newest first, and a form to ask for another one."""
+    """The user's own reports, newest first, and a form to ask for another one.
+
+    Reports are not made of a scope the user sees as a buyer (``AnalysisScope.summary_only``): a workbook
+    carries the underlying records and the registry's identifiers.  A buyer's summary is the dashboard and
+    the indicator API; a person who is also a buyer is offered only the scopes they see in full.
+    """
     if scope_for(request.user).is_empty:
         raise OutOfScope
     # The user's own reports (the programme office may open anyone's, but lists only its own).
@@ -202,6 +217,10 @@ def reports(request: HttpRequest) -> HttpResponse:
     if region_in_reach(request.user, ""):
         scope_options.append(("nation", str(nation_label(request.user))))
     scope_options += [(f"region:{r.code}", f"{r.code} {r.full_name}") for r in regions]
+    can_request = True
+    if sees_summary_only(request.user):  # a buyer: only the scopes they see in full (none for a buyer alone)
+        scope_options = [(key, label) for key, label in scope_options if not _summary_only(request, key)]
+        can_request = bool(scope_options)
     return render(
         request,
         "indicators/reports.html",
@@ -210,6 +229,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             "table": table,
             "scope_options": scope_options,
             "period_choices": period_choices(),
+            "can_request": can_request,
         },
     )
 
@@ -223,6 +243,9 @@ def report_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, gettext("Choose PDF or Excel."))
         return HttpResponseRedirect(reverse("indicators:reports"))
     scope = resolve_scope(request.user, form.cleaned_data["scope"])
+    if scope.summary_only:
+        messages.error(request, gettext("Reports are not made of the suppliers you follow as a buyer."))
+        return HttpResponseRedirect(reverse("indicators:reports"))
     try:
         period = parse_period(form.cleaned_data["period"])
     except PeriodError as exc:
@@ -262,7 +285,8 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != ReportStatus.DONE or job.content is None:
         raise OutOfScope
     # The scope is checked again: a report outlives a change of jurisdiction only as a 404.
-    resolve_scope(request.user, job.scope_key)
+    if resolve_scope(request.user, job.scope_key).summary_only:
+        raise OutOfScope
     content_type = (
         "application/pdf"
         if job.format == "pdf"

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 from django.views.generic import ListView, TemplateView
 
+from scorehub.core import ratelimit
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, is_visible, scope_for
 from scorehub.core.views import (
     ScopedActionView,
@@ -31,7 +32,7 @@ from scorehub.core.views import (
 from scorehub.enterprises.models import Enterprise
 from scorehub.indicators.base import Period
 
-from . import services, throttle
+from . import services
 from .filters import CaseStudyFilter, PosterFilter, ProjectFilter, SuggestionFilter
 from .forms import (
     CaseStudyForm,
@@ -84,6 +85,38 @@ def public_submission_url(request: HttpRequest, poster: Poster) -> str:
 
 # --- The public pages (no account) ----------------------------------------------------------------------
 
+#: Abuse control: ``(scope, limit, window in seconds)``, scope "ip" (per client address), "token" (per
+#: poster, whatever the address) or "lookup" (tracking-code look-ups per address).  Generous for a real
+#: workshop (many workers may share a factory's Wi-Fi), tight for a script; ``SCOREHUB_SUGGESTION_THROTTLE``
+#: in the settings replaces the whole list.
+PUBLIC_LIMITS: tuple[tuple[str, int, int], ...] = (
+    ("ip", 10, 10 * 60),
+    ("ip", 40, 24 * 3600),
+    ("token", 60, 10 * 60),
+    ("token", 600, 24 * 3600),
+    ("lookup", 30, 10 * 60),
+)
+
+
+def _public_limits(request: HttpRequest, *, token: str | None = None, lookup: bool = False) -> ratelimit.Decision:
+    """Count one request against the public pages' limits (``scorehub.core.ratelimit``)."""
+    rates: dict[str, list[ratelimit.Rate]] = {}
+    for scope, limit, window in getattr(settings, "SCOREHUB_SUGGESTION_THROTTLE", None) or PUBLIC_LIMITS:
+        rates.setdefault(scope, []).append(ratelimit.Rate(int(limit), int(window)))
+    address = ratelimit.client_ident(request)
+    if lookup:
+        return ratelimit.hit("suggestions-lookup", address, rates.get("lookup", []))
+    decisions = [ratelimit.hit("suggestions-ip", address, rates.get("ip", []))]
+    if token:
+        decisions.append(ratelimit.hit("suggestions-token", token, rates.get("token", [])))
+    return ratelimit.Decision.all_of(*decisions)
+
+
+def _throttled(request: HttpRequest, decision: ratelimit.Decision, context: dict[str, Any]) -> HttpResponse:
+    response = _public_render(request, "suggestions/public/throttled.html", context, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
 
 def _public_language(request: HttpRequest) -> str:
     """Chinese unless the worker chose English on the page (``?lang=en``)."""
@@ -114,10 +147,9 @@ def public_submit(request: HttpRequest, token: str) -> HttpResponse:
     if not poster.is_active:
         return _public_render(request, "suggestions/public/revoked.html", {"poster": poster}, status=410)
     if request.method == "POST":
-        if not throttle.allow(request, token=token):
-            response = _public_render(request, "suggestions/public/throttled.html", {"poster": poster}, status=429)
-            response["Retry-After"] = "600"
-            return response
+        decision = _public_limits(request, token=token)
+        if not decision.allowed:
+            return _throttled(request, decision, {"poster": poster})
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -177,10 +209,9 @@ def public_track_lookup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def public_track(request: HttpRequest, code: str) -> HttpResponse:
     """A suggestion's status by its tracking code: the status, and the reason if it was rejected. Nothing else."""
-    if not throttle.allow(request, lookup=True):
-        response = _public_render(request, "suggestions/public/throttled.html", {}, status=429)
-        response["Retry-After"] = "600"
-        return response
+    decision = _public_limits(request, lookup=True)
+    if not decision.allowed:
+        return _throttled(request, decision, {})
     suggestion = (
         Suggestion.objects.select_related("duplicate_of").filter(tracking_code=normalise_tracking_code(code)).first()
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
+from scorehub.core.ratelimit import rate_limited
 from scorehub.core.scoping import Action, OutOfScope, get_visible_or_404, is_programme_admin, is_visible, scope_for
 from scorehub.core.views import ScopedActionView, ScopedDetailView, ScopedFormView, ScopedListView, ScopedViewMixin
 from scorehub.enterprises.models import Enterprise
@@ -79,7 +80,6 @@ from .tables import (
     TrainerTable,
     VisitTable,
 )
-from .throttling import throttled
 
 COACH_OR_MANAGE = (Action.COACH, Action.MANAGE)
 OPERATE_OR_COACH = (Action.OPERATE, Action.COACH)
@@ -725,7 +725,7 @@ class CertificateRevokeView(TrainingFormView):
 
 
 @login_not_required
-@throttled("verify", per_minute=60)
+@rate_limited("training-verify", rate="60/minute", template="training/public/throttled.html")
 @require_http_methods(["GET"])
 def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: confirms a certificate from its code, and shows nothing else about the enterprise."""
@@ -743,7 +743,7 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_not_required
-@throttled("verify-form", per_minute=60)
+@rate_limited("training-verify-form", rate="60/minute", template="training/public/throttled.html")
 @require_http_methods(["GET"])
 def certificate_verify_form(request: HttpRequest) -> HttpResponse:
     """Public: type a verification code to check a certificate."""
@@ -972,7 +972,7 @@ class SurveyCloseView(TrainingActionView):
 
 
 @login_not_required
-@throttled("survey", per_minute=60, post_per_minute=10)
+@rate_limited("training-survey", rate="60/minute", post_rate="10/minute", template="training/public/throttled.html")
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     """Public: the satisfaction survey, reached through the session's QR code (no account needed).

@@ -1167,10 +1167,11 @@ def test_every_persona_counts_exactly_their_own_enterprises(who, client_as):
     client = client_as(who)
     reach = Reach.of(who, User.objects.get(username=who), load_firms())
     archived = set(Enterprise._base_manager.filter(archived_at__isnull=False).values_list("pk", flat=True))
-    expected = {f.credit_code for f in reach.firms if reach.reaches_firm(f.pk, f.region) and f.pk not in archived}
+    # By id: a buyer's answer carries no credit codes (the buyer summary, docs/roles-and-scoping.md).
+    expected = {f.pk for f in reach.firms if reach.reaches_firm(f.pk, f.region) and f.pk not in archived}
     assert f'data-testid="enterprise-count">{len(expected)}<' in client.get("/").content.decode()
     listed = client.get("/enterprises/")
     assert result_count(listed) == len(expected)
     api = client.get("/api/v1/enterprises/", {"page_size": 500}).json()
     assert api["count"] == len(expected)
-    assert {row["credit_code"] for row in api["results"]} == expected
+    assert {row["id"] for row in api["results"]} == expected

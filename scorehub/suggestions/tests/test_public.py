@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.staticfiles import finders
+from django.test import override_settings
 from django.urls import reverse
 from PIL import Image
 
+from scorehub.core.models import RateLimitCounter
 from scorehub.suggestions import services
 from scorehub.suggestions.models import Photo, Poster, Suggestion, SuggestionEvent
 
@@ -135,7 +142,14 @@ def test_unknown_token_is_404_and_stores_nothing(client):
     assert Suggestion.objects.count() == before
 
 
-def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_stored(client, poster):
+@pytest.fixture
+def frozen_clock():
+    """10:02:00 Beijing time, standing still: no ten-minute window ends during a burst."""
+    with time_machine.travel(dt.datetime(2030, 3, 4, 2, 2, tzinfo=dt.UTC), tick=False) as traveller:
+        yield traveller
+
+
+def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_stored(client, poster, frozen_clock):
     before = Suggestion.objects.count()
     accepted = throttled = 0
     for i in range(50):
@@ -145,7 +159,8 @@ def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_st
         else:
             assert response.status_code == 429
             assert "请求太多" in response.content.decode() or "太多" in response.content.decode()
-            assert response["Retry-After"]
+            # Past 10 the ten-minute window (ending at 10:10) refuses; past 40 the day (ending at 08:00 tomorrow).
+            assert response["Retry-After"] == ("480" if i < 40 else "79080")
             throttled += 1
     assert accepted == 10
     assert throttled == 40
@@ -155,10 +170,29 @@ def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_st
     assert other.status_code == 302
 
 
-def test_per_token_limit_stops_a_poster_flooded_from_many_addresses(client, poster, settings):
+@override_settings(BEHIND_PROXY=True, TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_a_new_forwarded_for_each_time_does_not_bypass_the_address_limit(client, poster, frozen_clock):
+    codes = [
+        client.post(
+            submit_url(poster), form_data(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}, 198.51.100.66"
+        ).status_code
+        for i in range(12)
+    ]
+    assert codes == [302] * 10 + [429] * 2
+
+
+def test_per_token_limit_stops_a_poster_flooded_from_many_addresses(client, poster, settings, frozen_clock):
     settings.SCOREHUB_SUGGESTION_THROTTLE = [("ip", 100, 600), ("token", 5, 600)]
     codes = [client.post(submit_url(poster), form_data(), REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(8)]
     assert codes == [302] * 5 + [429] * 3
+
+
+def test_the_limits_count_the_same_in_the_database_store(client, poster, settings, frozen_clock):
+    settings.RATELIMIT_STORE = "database"
+    settings.SCOREHUB_SUGGESTION_THROTTLE = [("ip", 3, 600)]
+    codes = [client.post(submit_url(poster), form_data(), REMOTE_ADDR="10.9.8.7").status_code for _ in range(5)]
+    assert codes == [302] * 3 + [429] * 2
+    assert RateLimitCounter.objects.get().count == 5
 
 
 def test_oversized_request_is_refused_before_reading_and_stores_nothing(client, poster, settings):
@@ -218,7 +252,19 @@ def test_merged_duplicate_shows_the_status_of_the_original(client, poster, perso
     assert "已采纳" in html
 
 
-def test_tracking_lookups_are_throttled(client, settings):
+def test_tracking_lookups_are_throttled(client, settings, frozen_clock):
     settings.SCOREHUB_SUGGESTION_THROTTLE = [("lookup", 3, 600)]
     url = reverse("suggestions:public-track", kwargs={"code": "ABCDEFGH"})
     assert [client.get(url).status_code for _ in range(5)] == [404, 404, 404, 429, 429]
+
+
+def test_the_public_limits_come_from_the_environment_for_a_factory_behind_one_address():
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.SCOREHUB_SUGGESTION_THROTTLE)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "scorehub.settings", "SUGGESTION_RATES": "ip=100/600, token=200/600"}
+    configured = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    assert configured.stdout.strip() == "[('ip', 100, 600), ('token', 200, 600)]"
+    env.pop("SUGGESTION_RATES")
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    assert default.stdout.strip() == "[]"  # the defaults of PUBLIC_LIMITS apply

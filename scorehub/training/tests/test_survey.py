@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,8 +85,13 @@ def test_an_invalid_rating_is_refused(client, open_session):
 
 def test_survey_answers_are_throttled(client, open_session):
     url = reverse("training:survey", kwargs={"token": open_session.survey_token})
-    statuses = [client.post(url, answer()).status_code for _ in range(11)]
-    assert statuses[-1] == 429
+    cache.clear()
+    # The clock stands still (at the present moment, so the survey stays open) for the whole burst.
+    with time_machine.travel(timezone.now(), tick=False):
+        statuses = [client.post(url, answer()).status_code for _ in range(11)]
+        # Opening the page is counted apart from answering it.
+        assert client.get(url).status_code == 200
+    assert statuses == [200] * 10 + [429]
 
 
 def test_room_page_shows_the_qr_code_to_the_trainer_only(client_as, open_session):
