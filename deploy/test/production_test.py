@@ -494,6 +494,9 @@ def main() -> int:
         "STATIC_ROOT": str(workdir / "static"),
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "WARNING",
+        # Each simulated phone sends a form every second or so, far above what one worker does; the
+        # limits themselves have their own tests.
+        "SUGGESTION_RATES": "ip=10000/600,token=10000/600,lookup=10000/600",
         "WEB_CONCURRENCY": "2",
         "SCOREHUB_THREADS": "4",
     }
