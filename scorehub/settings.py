@@ -204,7 +204,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "scorehub.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "scorehub.core.api.ScoreHubAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "2000/hour"},
 }
 SPECTACULAR_SETTINGS = {

@@ -3,15 +3,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers
 
-from scorehub.core.api import BilingualNameField, ScopedReadOnlyViewSet
+from scorehub.core.api import BilingualNameField, ModelSerializer, ScopedReadOnlyViewSet
 
 from .filters import OrganisationFilter
 from .models import Organisation
 
 
-class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OrganisationSerializer(ModelSerializer):
     name = BilingualNameField()
-    region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Organisation

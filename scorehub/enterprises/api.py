@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
-from scorehub.core.api import BilingualNameField, ScopedViewSet
+from scorehub.core.api import BilingualNameField, ModelSerializer, ScopedViewSet
 from scorehub.core.scoping import Action
 from scorehub.regions.models import Region
 
@@ -15,7 +15,7 @@ from .filters import EnterpriseFilter
 from .models import Enterprise
 
 
-class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EnterpriseSerializer(ModelSerializer):
     name = BilingualNameField()
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.none())
     url = serializers.HyperlinkedIdentityField(view_name="api:enterprise-detail")
