@@ -28,7 +28,7 @@ from .forms import style_filter_form
 from .validators import validate_plausible_date
 
 #: What a yes/no filter accepts, in any case: the API's words and what Django's widgets send.
-BOOLEAN_WORDS = frozenset({"true", "false", "1", "0", "on", "unknown", "2", "3"})
+BOOLEAN_WORDS = frozenset({"true", "false", "1", "0", "on", "unknown"})
 LARGEST_INTEGER = 2**63 - 1
 
 

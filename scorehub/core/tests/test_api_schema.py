@@ -73,9 +73,10 @@ def test_a_filter_date_outside_the_allowed_years_is_refused(api, url, params):
 
 def test_a_yes_no_filter_refuses_anything_but_yes_or_no(api):
     client = api("admin")
-    refused = client.get("/api/v1/improvement-projects/", {"verified": "null"})
-    assert refused.status_code == 400
-    assert refused.json()["verified"]
+    for value in ("null", "2", "maybe"):
+        refused = client.get("/api/v1/improvement-projects/", {"verified": value})
+        assert refused.status_code == 400, value
+        assert refused.json()["verified"], value
     assert client.get("/api/v1/improvement-projects/", {"verified": "true"}).status_code == 200
     assert client.get("/api/v1/improvement-projects/", {"verified": ""}).status_code == 200
 
