@@ -341,7 +341,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "scorehub.core.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "scorehub.core.api.ScoreHubAutoSchema",
     # Counted by scorehub.core.ratelimit (atomic counters, the client address from core.clientip).
     "DEFAULT_THROTTLE_CLASSES": [
         "scorehub.core.ratelimit.AnonRateThrottle",

@@ -22,3 +22,6 @@ urlpatterns = [
     path("api/docs/", RedirectView.as_view(pattern_name="api:docs"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# A URL under /api/ that matches no route answers like the API: JSON, not the HTML page.
+handler404 = "scorehub.core.api.not_found"

@@ -8,16 +8,18 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from scorehub.core.api import BilingualNameField, ScopedReadOnlyViewSet
+from scorehub.core.api import BilingualNameField, ModelSerializer, ScopedReadOnlyViewSet
 
 from .filters import OrganisationFilter
 from .models import Organisation
 from .second_factor import check_code, confirmed_device, is_required_for
 
 
-class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class OrganisationSerializer(ModelSerializer):
     name = BilingualNameField()
-    region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Organisation

@@ -7,7 +7,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, ext
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
-from scorehub.core.api import BilingualNameField, ScopedViewSet
+from scorehub.core.api import BilingualNameField, ModelSerializer, ScopedViewSet
 from scorehub.core.scoping import Action
 from scorehub.regions.models import Region
 
@@ -17,7 +17,7 @@ from .filters import BuyerEnterpriseFilter, EnterpriseFilter
 from .models import Enterprise
 
 
-class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EnterpriseSerializer(ModelSerializer):
     name = BilingualNameField()
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.none())
     url = serializers.HyperlinkedIdentityField(view_name="api:enterprise-detail")

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from scorehub.core.forms import style_filter_form
+from scorehub.core.filters import FilterSet
 from scorehub.regions.models import Region
 
 from . import industries
@@ -22,7 +22,7 @@ def _visible_regions(request: Any) -> QuerySet[Region]:
     return Region.objects.visible_to(request.user).order_by("code")
 
 
-class EnterpriseFilter(django_filters.FilterSet):
+class EnterpriseFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("name or credit code")})
     )
@@ -46,10 +46,6 @@ class EnterpriseFilter(django_filters.FilterSet):
     class Meta:
         model = Enterprise
         fields = ["q", "region", "industry_section", "industry_division", "size_class", "status", "archived"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
 
     @property
     def qs(self) -> QuerySet[Enterprise]:

@@ -45,6 +45,9 @@ class IndicatorViewSet(viewsets.ViewSet):
     figures and the monthly trends.
     """
 
+    # A period that cannot be read is a 400; a scope outside the caller's reach a 404.
+    error_statuses = ("400", "404")
+
     @extend_schema(
         parameters=[
             OpenApiParameter("scope", OpenApiTypes.STR, description="nation, region:330500, enterprise:42, ..."),

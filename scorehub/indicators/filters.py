@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from scorehub.core.forms import style_filter_form
+from scorehub.core.filters import FilterSet, IdFilter
 from scorehub.regions.models import Region
 
 from .catalogue import module_choices
@@ -22,17 +22,13 @@ def _visible_regions(request: Any) -> QuerySet[Region]:
     return Region.objects.visible_to(request.user).order_by("code")
 
 
-class _EnterpriseFilterMixin(django_filters.FilterSet):
+class _EnterpriseFilterMixin(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("name or credit code")})
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region (with everything below it)"), queryset=_visible_regions, method="in_region"
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()
@@ -63,7 +59,7 @@ class KpiRecordFilter(_EnterpriseFilterMixin):
         input_formats=["%Y-%m", "%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", widget=forms.HiddenInput)
+    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput)
 
     class Meta:
         model = KpiRecord
@@ -85,7 +81,7 @@ class AssessmentFilter(_EnterpriseFilterMixin):
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", widget=forms.HiddenInput)
+    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Assessment

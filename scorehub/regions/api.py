@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from rest_framework import serializers
-
-from scorehub.core.api import BilingualNameField, ScopedReadOnlyViewSet
+from scorehub.core.api import BilingualNameField, ModelSerializer, ScopedReadOnlyViewSet
 
 from .filters import RegionFilter
 from .models import Region
 
 
-class RegionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class RegionSerializer(ModelSerializer):
     name = BilingualNameField()
 
     class Meta:

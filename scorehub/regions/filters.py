@@ -4,12 +4,12 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from scorehub.core.forms import style_filter_form
+from scorehub.core.filters import FilterSet
 
 from .models import Region, RegionLevel
 
 
-class RegionFilter(django_filters.FilterSet):
+class RegionFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     level = django_filters.ChoiceFilter(label=_("Level"), choices=RegionLevel.choices)
     within = django_filters.CharFilter(label=_("Code prefix"), field_name="code", lookup_expr="startswith")
@@ -17,10 +17,6 @@ class RegionFilter(django_filters.FilterSet):
     class Meta:
         model = Region
         fields = ["q", "level", "within"]
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        style_filter_form(self.form)
 
     def search(self, queryset: QuerySet[Region], name: str, value: str) -> QuerySet[Region]:
         value = value.strip()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from scorehub.core.forms import style_filter_form
+from scorehub.core.filters import FilterSet, IdFilter
 from scorehub.regions.models import Region
 
 from .models import (
@@ -41,23 +41,21 @@ def _visible_regions(request: Any) -> QuerySet[Region]:
     return Region.objects.visible_to(request.user).order_by("code")
 
 
-class _EnterpriseScopedFilter(django_filters.FilterSet):
+class _EnterpriseScopedFilter(FilterSet):
     """Region (with the subtree) and a search over the enterprise's name."""
 
     region = django_filters.ModelChoiceFilter(
         label=_("Region (with everything below it)"), queryset=_visible_regions, method="in_region"
     )
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
+    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput)
 
     def in_region(self, queryset: QuerySet[Any], name: str, value: Region | None) -> QuerySet[Any]:
         return queryset.filter(enterprise__region__code__startswith=value.prefix) if value else queryset
 
 
-class DateRangeWidget(django_filters.widgets.RangeWidget):
+class DateRangeWidget(django_filters.widgets.DateRangeWidget):
+    """From and to dates as ``<name>_after`` and ``<name>_before`` (the names the API documents)."""
+
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs={"type": "date", **(attrs or {})})
 
@@ -153,17 +151,13 @@ class AccidentFilter(_EnterpriseScopedFilter):
         fields = ["region", "severity", "accident_type", "occurred_on", "enterprise"]
 
 
-class ChecklistTemplateFilter(django_filters.FilterSet):
+class ChecklistTemplateFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:
         model = ChecklistTemplate
         fields = ["q", "is_active"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
 
     def search(self, queryset: QuerySet[ChecklistTemplate], name: str, value: str) -> QuerySet[ChecklistTemplate]:
         value = value.strip()
@@ -174,7 +168,7 @@ class ChecklistTemplateFilter(django_filters.FilterSet):
 
 class BureauNotificationFilter(_EnterpriseScopedFilter):
     unread = django_filters.BooleanFilter(label=_("Not yet acknowledged"), field_name="read_at", lookup_expr="isnull")
-    enterprise = django_filters.NumberFilter(field_name="hazard__enterprise_id", widget=forms.HiddenInput)
+    enterprise = IdFilter(field_name="hazard__enterprise_id", widget=forms.HiddenInput)
 
     class Meta:
         model = BureauNotification

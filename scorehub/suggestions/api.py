@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from scorehub.core.api import ScopedReadOnlyViewSet, ScopedViewSet
+from scorehub.core.api import BoundedDateField, ModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
 from scorehub.core.scoping import Action
 from scorehub.enterprises.models import Enterprise
 
@@ -20,7 +20,7 @@ from .filters import CaseStudyFilter, ProjectFilter, SuggestionFilter
 from .models import CaseStudy, Channel, ImprovementProject, Suggestion, SuggestionStatus
 
 
-class SuggestionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SuggestionSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:suggestion-detail")
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.none())
     # The worker's identity can be given on entry but is never sent back by the API.
@@ -79,7 +79,7 @@ class TransitionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     to = serializers.ChoiceField(choices=[s for s in SuggestionStatus.values if s != SuggestionStatus.MERGED])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     owner_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = BoundedDateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=serializers.ImageField(), required=False, default=list)
 
@@ -102,7 +102,13 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def refine_queryset(self, queryset: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
         return queryset.select_related("enterprise")
 
-    @extend_schema(parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)])
+    @extend_schema(
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            201: SuggestionSerializer,
+            200: OpenApiResponse(SuggestionSerializer, description="A retry: the suggestion entered first."),
+        },
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.check_can_create()
         serializer = self.get_serializer(data=request.data)
@@ -133,7 +139,7 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return Response(self.get_serializer(moved).data)
 
 
-class ProjectSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ProjectSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:improvement-project-detail")
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.none())
 
@@ -217,7 +223,7 @@ class ProjectViewSet(
         return Response(self.get_serializer(verified).data)
 
 
-class CaseStudySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CaseStudySerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:case-study-detail")
     industry = serializers.CharField(source="enterprise.industry_division", read_only=True)
     region = serializers.CharField(source="enterprise.region_id", read_only=True)

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from scorehub.core.forms import style_filter_form
+from scorehub.core.filters import FilterSet
 from scorehub.enterprises.models import Enterprise
 
 from .models import (
@@ -31,7 +31,7 @@ def _visible_enterprises(request: Any) -> QuerySet[Enterprise]:
     return Enterprise.objects.visible_to(request.user).filter(archived_at__isnull=True).order_by("name_zh")
 
 
-class SuggestionFilter(django_filters.FilterSet):
+class SuggestionFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
@@ -61,7 +61,6 @@ class SuggestionFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
         self.form.fields["status"].widget.attrs["size"] = 4
         self.form.fields["overdue"].widget.attrs["class"] = "form-check-input"
 
@@ -81,7 +80,7 @@ class SuggestionFilter(django_filters.FilterSet):
         return queryset.overdue() if value else queryset  # type: ignore[attr-defined]
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     enterprise = django_filters.ModelChoiceFilter(label=_("Enterprise"), queryset=_visible_enterprises)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
@@ -94,16 +93,12 @@ class ProjectFilter(django_filters.FilterSet):
         model = ImprovementProject
         fields = ["q", "enterprise", "status", "module", "verified"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
-
     def search(self, queryset: QuerySet[ImprovementProject], name: str, value: str) -> QuerySet[ImprovementProject]:
         value = value.strip()
         return queryset.filter(Q(title__icontains=value) | Q(goal__icontains=value)) if value else queryset
 
 
-class CaseStudyFilter(django_filters.FilterSet):
+class CaseStudyFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("title or text")})
     )
@@ -112,10 +107,6 @@ class CaseStudyFilter(django_filters.FilterSet):
     class Meta:
         model = CaseStudy
         fields = ["q", "module"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)
 
     def search(self, queryset: QuerySet[CaseStudy], name: str, value: str) -> QuerySet[CaseStudy]:
         value = value.strip()
@@ -127,7 +118,7 @@ class CaseStudyFilter(django_filters.FilterSet):
         return queryset.filter(q)
 
 
-class PosterFilter(django_filters.FilterSet):
+class PosterFilter(FilterSet):
     enterprise = django_filters.ModelChoiceFilter(label=_("Enterprise"), queryset=_visible_enterprises)
     revoked = django_filters.BooleanFilter(
         label=pgettext_lazy("poster", "Revoked"), field_name="revoked_at", lookup_expr="isnull", exclude=True
@@ -136,7 +127,3 @@ class PosterFilter(django_filters.FilterSet):
     class Meta:
         model = Poster
         fields = ["enterprise", "revoked"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_filter_form(self.form)

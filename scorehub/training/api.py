@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
-from scorehub.core.api import BilingualNameField, ScopedReadOnlyViewSet, ScopedViewSet
+from scorehub.core.api import BilingualNameField, ModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
 from scorehub.core.scoping import Action
 from scorehub.enterprises.models import Enterprise
 
@@ -48,7 +48,7 @@ from .models import (
 )
 
 
-class ModuleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ModuleSerializer(ModelSerializer):
     name = BilingualNameField()
     prerequisites: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True
@@ -72,15 +72,18 @@ class ModuleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class TargetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    module: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class TargetSerializer(ModelSerializer):
+    # A target may be for the programme as a whole (enrolments): no module.
+    module: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProgrammeTarget
         fields = ["id", "kind", "module", "value", "due_on"]
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ProgrammeSerializer(ModelSerializer):
     name = BilingualNameField()
     region: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     targets = TargetSerializer(many=True, read_only=True)
@@ -106,7 +109,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         ]
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EnrolmentSerializer(ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.none())
     programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.none())
     credit_code = serializers.CharField(source="enterprise.credit_code", read_only=True)
@@ -124,7 +127,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
             self.fields["programme"].queryset = Programme.objects.visible_to(request.user, Action.MANAGE)  # type: ignore[attr-defined]
 
 
-class CohortSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CohortSerializer(ModelSerializer):
     module: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     provider: serializers.StringRelatedField = serializers.StringRelatedField()
     lead_trainer: serializers.StringRelatedField = serializers.StringRelatedField()
@@ -135,7 +138,7 @@ class CohortSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = ["id", "name", "programme", "module", "provider", "lead_trainer", "enterprise_count", "created_at"]
 
 
-class ProgressSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ProgressSerializer(ModelSerializer):
     module = serializers.CharField(source="cohort.module.code", read_only=True)
     programme = serializers.IntegerField(source="cohort.programme_id", read_only=True)
     steps = serializers.SerializerMethodField()
@@ -152,7 +155,7 @@ class ProgressSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return selectors.progress_of(obj).reasons
 
 
-class SessionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SessionSerializer(ModelSerializer):
     participant_count = serializers.IntegerField(read_only=True)
     response_count = serializers.IntegerField(read_only=True)
     satisfied_count = serializers.IntegerField(read_only=True)
@@ -172,23 +175,23 @@ class SessionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class FindingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class FindingSerializer(ModelSerializer):
     class Meta:
         model = VisitFinding
         fields = ["id", "text", "kind"]
 
 
-class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ActionSerializer(ModelSerializer):
     class Meta:
         model = VisitAction
         fields = ["id", "text", "owner", "due_on", "done_on"]
 
 
-class VisitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class VisitSerializer(ModelSerializer):
     module = serializers.CharField(source="participation.cohort.module.code", read_only=True)
     cohort = serializers.IntegerField(source="participation.cohort_id", read_only=True)
     consultants: serializers.StringRelatedField = serializers.StringRelatedField(many=True)
-    inspector: serializers.StringRelatedField = serializers.StringRelatedField()
+    inspector: serializers.StringRelatedField = serializers.StringRelatedField(allow_null=True)  # joint visits only
     findings = FindingSerializer(many=True, read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
 
@@ -214,13 +217,13 @@ class VisitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MemberSerializer(ModelSerializer):
     class Meta:
         model = TeamMember
         fields = ["id", "name", "role", "gender", "position", "joined_on", "left_on"]
 
 
-class TeamSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TeamSerializer(ModelSerializer):
     members = MemberSerializer(many=True, read_only=True)
 
     class Meta:
@@ -228,7 +231,7 @@ class TeamSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = ["id", "enterprise", "name", "formed_on", "members"]
 
 
-class PlanItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanItemSerializer(ModelSerializer):
     link_type = serializers.SerializerMethodField()
 
     class Meta:
@@ -239,7 +242,7 @@ class PlanItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return f"{obj.link_type.app_label}.{obj.link_type.model}" if obj.link_type_id else None  # type: ignore[union-attr]
 
 
-class CertificateSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CertificateSerializer(ModelSerializer):
     module: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -247,7 +250,7 @@ class CertificateSerializer(serializers.ModelSerializer):  # type: ignore[type-a
         fields = ["id", "enterprise", "programme", "module", "issued_on", "verification_code", "revoked_on"]
 
 
-class CertificationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CertificationSerializer(ModelSerializer):
     module: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -255,7 +258,7 @@ class CertificationSerializer(serializers.ModelSerializer):  # type: ignore[type
         fields = ["module", "status", "since", "recommended_status"]
 
 
-class TrainerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TrainerSerializer(ModelSerializer):
     name = serializers.CharField(source="user.__str__", read_only=True)
     provider: serializers.StringRelatedField = serializers.StringRelatedField()
     certifications = CertificationSerializer(many=True, read_only=True)
