@@ -245,20 +245,7 @@ def app_env(stack: Stack, *, replica: bool) -> dict[str, str]:
 
 
 def serve(bind: str, workers: int = 2) -> tuple[str, ...]:
-    if subprocess.run([SCOREHUB, "help", "serve"], capture_output=True, check=False).returncode == 0:  # noqa: S603
-        return (SCOREHUB, "serve", "--bind", bind, "--workers", str(workers))
-    return (
-        str(VENV_BIN / "gunicorn"),
-        "scorehub.wsgi:application",
-        "-k",
-        "gthread",
-        "--threads",
-        "4",
-        "--workers",
-        str(workers),
-        "--bind",
-        bind,
-    )
+    return (SCOREHUB, "serve", "--bind", bind, "--workers", str(workers))
 
 
 def start_stack(stack: Stack) -> None:

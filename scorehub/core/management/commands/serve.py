@@ -177,6 +177,9 @@ class Command(BaseCommand):
             "threads": threads,
             "timeout": timeout,
             "graceful_timeout": graceful_timeout,
+            # Longer than nginx keeps idle upstream connections (60 s in deploy/nginx/scorehub.conf), so that
+            # nginx, not the server, closes them: a request is never sent on a connection being closed.
+            "keepalive": environment_int("SCOREHUB_KEEPALIVE", 75),
             # Access and error lines through the project's LOGGING (JSON or text, with request ids).
             "logger_class": "scorehub.core.gunicorn_logging.GunicornLogger",
             "accesslog": "-",
