@@ -95,7 +95,7 @@ def test_a_pixel_bomb_sent_with_a_move_is_refused_and_nothing_changes(api, nanxu
     url = f"/api/v1/suggestions/{suggestion.pk}/transition/"
     response = api("team_member").post(url, {"to": "under_review", "photos": [bomb]}, format="multipart")
     assert response.status_code == 400
-    assert response.json() == ["照片像素过多：最多 40 百万像素。"]
+    assert response.json() == {"non_field_errors": ["照片像素过多：最多 40 百万像素。"]}
     assert Suggestion.objects.get(pk=suggestion.pk).status == "submitted"
     assert not Photo.objects.filter(suggestion=suggestion).exists()
 
