@@ -7,6 +7,7 @@ processes a command started and whether any of them outlived it.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -110,3 +111,19 @@ def copy_sqlite(source: Path, target: Path) -> Path:
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     return target
+
+
+def run_python_script(script: str, *args: str, env: dict[str, str]) -> object:
+    """Run ``script`` in a new Python process of this virtualenv and return what its last line printed,
+    read as JSON; a failed script fails the test with the end of its error output."""
+    result = subprocess.run(  # noqa: S603 - the test's own script
+        [sys.executable, "-c", script, *args],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

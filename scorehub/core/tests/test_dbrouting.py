@@ -8,10 +8,7 @@ catches up), so that the figure a user gets shows which database answered.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 from django.core.cache import cache
@@ -19,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, router
 from django.urls import reverse
 
 from scorehub.core.dbrouting import reads_from_replica, recent_write_key
-from scorehub.core.tests.processes import BASE_DIR, command_environment, copy_sqlite
+from scorehub.core.tests.processes import command_environment, copy_sqlite, run_python_script
 from scorehub.enterprises.models import Enterprise
 
 
@@ -110,17 +107,7 @@ def run_routing_script(tmp_path, replica_url: str, mode: str) -> dict:
     env = command_environment(
         tmp_path, DATABASE_REPLICA_URL=replica_url, DJANGO_SETTINGS_MODULE="scorehub.settings", LOG_LEVEL="CRITICAL"
     )
-    result = subprocess.run(  # noqa: S603 - the test's own script
-        [sys.executable, "-c", ROUTING_SCRIPT, mode],
-        env=env,
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_python_script(ROUTING_SCRIPT, mode, env=env)
 
 
 def suggestion_rows(database) -> int:

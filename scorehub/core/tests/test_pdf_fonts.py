@@ -7,15 +7,13 @@ project's Noto Sans SC, embedded as a subset, and ``pdftotext`` gives the Chines
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from scorehub.core.tests.processes import BASE_DIR, command_environment, copy_sqlite
+from scorehub.core.tests.processes import command_environment, copy_sqlite, run_python_script
 
 pytestmark = pytest.mark.xdist_group("sqlite-file")
 
@@ -90,17 +88,7 @@ def pdf_text(path: Path) -> str:
 
 
 def test_pdfs_embed_the_projects_cjk_font_on_a_machine_without_fonts(fontless_environment, tmp_path):
-    result = subprocess.run(  # noqa: S603 - the test's own script
-        [sys.executable, "-c", RENDER_SCRIPT, str(tmp_path)],
-        env=fontless_environment,
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    expected = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = run_python_script(RENDER_SCRIPT, str(tmp_path), env=fontless_environment)
 
     for document, chinese in expected.items():
         pdf = tmp_path / f"{document}.pdf"
