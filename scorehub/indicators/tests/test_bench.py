@@ -20,7 +20,7 @@ from scorehub.indicators.scopes import resolve_scope
 
 from .plain import same
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from scorehub.indicators.periods import default_period
 from scorehub.indicators.scopes import resolve_scope
 from scorehub.safety.models import Accident, Hazard, RiskPoint, SafetyCheck
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
 ENTERPRISES = 30
 

@@ -23,7 +23,7 @@ from scorehub.training.models import (
     Visit,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
 ENTERPRISES = 40
 BENCH = {"enterprise__name_zh__startswith": "基准企业"}
