@@ -78,34 +78,54 @@ def _load_world() -> None:
 
 
 class WorldSnapshot:
-    """On SQLite, a copy of the test database as the world left it, for the live-server tests to put back.
+    """A copy of the test database as the world left it, for the live-server tests to put back.
 
-    A live-server test commits for real and is followed by a flush that empties every table; putting the copy
-    back (SQLite's backup API, a fraction of a second) replaces building the world again (several seconds
-    for each such test).  On other databases there is no copy and the world is built again.
+    A live-server test commits for real and is followed by a flush that empties every table; putting the
+    copy back (a fraction of a second) replaces building the world again (several seconds for each such
+    test).  SQLite: a second in-memory database, copied with SQLite's backup API.  PostgreSQL: every table
+    of the project copied into the schema ``WorldSnapshot.SCHEMA`` of the same test database, copied back
+    in one transaction (foreign keys are checked at its end: Django makes them deferrable).
     """
 
-    copy: sqlite3.Connection | None = None
+    SCHEMA = "scorehub_world_snapshot"
+    sqlite_copy: sqlite3.Connection | None = None
+    pg_tables: list[str] | None = None
 
     @classmethod
     def take(cls) -> None:
         from django.db import connection
 
-        if connection.vendor != "sqlite":
-            return
         connection.ensure_connection()
-        cls.copy = sqlite3.connect(":memory:")
-        connection.connection.backup(cls.copy)
+        if connection.vendor == "sqlite":
+            cls.sqlite_copy = sqlite3.connect(":memory:")
+            connection.connection.backup(cls.sqlite_copy)
+        elif connection.vendor == "postgresql":
+            tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {cls.SCHEMA} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {cls.SCHEMA}")
+                for table in tables:
+                    cursor.execute(f"CREATE TABLE {cls.SCHEMA}.{quote(table)} AS TABLE public.{quote(table)}")
+            cls.pg_tables = sorted(tables)
 
     @classmethod
     def put_back(cls) -> bool:
         from django.contrib.contenttypes.models import ContentType
-        from django.db import connection
+        from django.db import connection, transaction
 
-        if cls.copy is None:
-            return False
         connection.ensure_connection()
-        cls.copy.backup(connection.connection)
+        if cls.sqlite_copy is not None:
+            cls.sqlite_copy.backup(connection.connection)
+        elif cls.pg_tables is not None:
+            quote = connection.ops.quote_name
+            with transaction.atomic(), connection.cursor() as cursor:
+                # The flush's post_migrate handlers made content types and permissions again: out with them.
+                cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in cls.pg_tables)}")
+                for table in cls.pg_tables:
+                    cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {cls.SCHEMA}.{quote(table)}")  # noqa: S608
+        else:
+            return False
         # The flush re-created the content types under new ids: forget those.
         ContentType.objects.clear_cache()
         return True
