@@ -3,16 +3,25 @@
 The demo data set is built once per test database (per xdist worker) and every test runs in a
 transaction that is rolled back.  Browser tests run against a live server with real commits; they
 rebuild the world themselves (``live_world``).
+
+The clock stands still at ``TEST_NOW`` for the whole session, world building included: the demo world
+(dated relative to "today"), the pages and the tests' expectations all see the same instant, whatever
+the date and however slow the machine.  A test that needs time to pass moves the clock itself with
+time-machine (``time_machine.move_to(...)`` / ``.shift(...)``).  The cache is emptied before every test.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 
 # Playwright's synchronous API runs an event loop in the test thread; Django's ORM calls from the
@@ -22,6 +31,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = Path(os.environ.get("SCOREHUB_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 DEMO_ENTERPRISES = 30
 DEMO_SEED = 7
+#: The instant every test runs at: a Wednesday in the middle of a month and of a year, 10:00 in
+#: China, so that "this month", "last month", "this year" and "overdue" never fall on an edge.
+TEST_NOW = dt.datetime(2026, 6, 17, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -84,10 +96,81 @@ def _load_world() -> None:
     build_demo(enterprise_count=DEMO_ENTERPRISES, seed=DEMO_SEED)
 
 
+class WorldSnapshot:
+    """A copy of the test database as the world left it, for the live-server tests to put back.
+
+    A live-server test commits for real and is followed by a flush that empties every table; putting the
+    copy back (a fraction of a second) replaces building the world again (several seconds for each such
+    test).  SQLite: a second in-memory database, copied with SQLite's backup API.  PostgreSQL: every table
+    of the project copied into the schema ``WorldSnapshot.SCHEMA`` of the same test database, copied back
+    in one transaction (foreign keys are checked at its end: Django makes them deferrable).
+    """
+
+    SCHEMA = "scorehub_world_snapshot"
+    sqlite_copy: sqlite3.Connection | None = None
+    pg_tables: list[str] | None = None
+
+    @classmethod
+    def take(cls) -> None:
+        from django.db import connection
+
+        connection.ensure_connection()
+        if connection.vendor == "sqlite":
+            cls.sqlite_copy = sqlite3.connect(":memory:")
+            connection.connection.backup(cls.sqlite_copy)
+        elif connection.vendor == "postgresql":
+            tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {cls.SCHEMA} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {cls.SCHEMA}")
+                for table in tables:
+                    cursor.execute(f"CREATE TABLE {cls.SCHEMA}.{quote(table)} AS TABLE public.{quote(table)}")
+            cls.pg_tables = sorted(tables)
+
+    @classmethod
+    def put_back(cls) -> bool:
+        from django.contrib.contenttypes.models import ContentType
+        from django.db import connection, transaction
+
+        connection.ensure_connection()
+        if cls.sqlite_copy is not None:
+            cls.sqlite_copy.backup(connection.connection)
+        elif cls.pg_tables is not None:
+            quote = connection.ops.quote_name
+            with transaction.atomic(), connection.cursor() as cursor:
+                # The flush's post_migrate handlers made content types and permissions again: out with them.
+                cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in cls.pg_tables)}")
+                for table in cls.pg_tables:
+                    cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {cls.SCHEMA}.{quote(table)}")  # noqa: S608
+        else:
+            return False
+        # The flush re-created the content types under new ids: forget those.
+        ContentType.objects.clear_cache()
+        return True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    """The clock of the whole session stands still at ``TEST_NOW`` (see the module docstring)."""
+    with time_machine.travel(TEST_NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: no rate-limit counter or job progress left by another test."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(frozen_clock: Any, django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
         _load_world()
+        WorldSnapshot.take()
 
 
 @pytest.fixture
@@ -125,7 +208,7 @@ def live_world(transactional_db: Any) -> None:
     from scorehub.accounts.models import User
 
     # The session's world is still there for the first such test (the flush comes after each one).
-    if not User.objects.filter(username="admin").exists():
+    if not User.objects.filter(username="admin").exists() and not WorldSnapshot.put_back():
         _load_world()
 
 

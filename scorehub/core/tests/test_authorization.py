@@ -29,6 +29,7 @@ Skipped, each for a stated reason: Django's admin site, the i18n language switch
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import html
 import io
@@ -39,7 +40,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from importlib import import_module
-from typing import Any
+from typing import Any, ClassVar
 
 import openpyxl
 import pytest
@@ -47,8 +48,8 @@ from auditlog.models import LogEntry
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Count, Max, Min
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.views.generic.list import MultipleObjectMixin
@@ -373,6 +374,7 @@ class Reach:
     firms: list[Firm]
     enterprise_ids: frozenset[int]
     organisation_ids: frozenset[int]
+    _forbidden: set[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, who: str, user: Any, firms: list[Firm]) -> Reach:
@@ -449,6 +451,11 @@ class Reach:
 
     def forbidden_strings(self) -> set[str]:
         """Credit codes and names of every enterprise the persona must not see anywhere."""
+        if self._forbidden is None:
+            self._forbidden = self._outside_strings()
+        return self._forbidden
+
+    def _outside_strings(self) -> set[str]:
         inside = [f for f in self.firms if self.reaches_firm(f.pk, f.region) and "view" in self.rule.actions]
         outside = [f for f in self.firms if f not in inside]
         strings = {s for f in outside for s in (f.credit_code, f.name_zh, f.name_en) if s}
@@ -493,27 +500,83 @@ def missing_pk(model: type[models.Model]) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The database fingerprint: every table of the project's own models, and the change log.
+# The database fingerprint: every table of the project's own models (their many-to-many tables included),
+# and the change log.
 
 
 def fingerprinted_models() -> list[type[models.Model]]:
     own = [
         m
-        for m in apps.get_models()
+        for m in apps.get_models(include_auto_created=True)
         if m._meta.app_config.name.startswith("scorehub.") and not m._meta.proxy and m._meta.managed
     ]
     return [*own, LogEntry]
 
 
-def fingerprint() -> dict[str, tuple[int, str]]:
+#: The fingerprinted models by table, and every table Django knows (a write elsewhere is a write to anything).
+FINGERPRINTED = {m._meta.db_table.lower(): m for m in fingerprinted_models()}
+KNOWN_TABLES = {m._meta.db_table.lower() for m in apps.get_models(include_auto_created=True)}
+
+
+def fingerprint(tables: set[str] | None = None) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of the whole content of every fingerprinted table, or of those of ``tables``."""
+    chosen = FINGERPRINTED if tables is None else {t: FINGERPRINTED[t] for t in tables if t in FINGERPRINTED}
     result = {}
-    for model in fingerprinted_models():
+    for model in chosen.values():
         rows = list(model._base_manager.order_by("pk").values_list())
         result[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return result
 
 
-WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+# What a statement can change: nothing (a read, a savepoint), the table it names (INSERT, UPDATE, DELETE), or,
+# for anything else (a CTE, DDL, COPY, a table no model owns), any table at all.
+LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*\n|/\*.*?\*/)*", re.DOTALL)
+READ_STATEMENT = re.compile(r"(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|EXPLAIN|SHOW|SET|PRAGMA)\b", re.I)
+WRITE_STATEMENT = re.compile(
+    r"(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
+    r"[\"`]?([\w$]+)[\"`]?(?=[\s(]|$)",
+    re.IGNORECASE,
+)
+ANY_TABLE = "*"
+
+
+class WriteRecorder:
+    """Every statement sent on the connection while it is active, reduced to the tables it may have written.
+
+    ``tables`` holds their names, or ``ANY_TABLE`` when a statement could have written anywhere; the
+    fingerprint then covers every table, as it does for the unknown.  An execute wrapper sees every
+    statement (ORM, raw cursors, ``executemany``), however many there are.
+    """
+
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.tables |= self.written(str(sql))
+        return execute(sql, params, many, context)
+
+    @staticmethod
+    def written(sql: str) -> set[str]:
+        noise = LEADING_NOISE.match(sql)
+        statement = sql[noise.end() if noise else 0 :]
+        if READ_STATEMENT.match(statement):
+            return set()
+        write = WRITE_STATEMENT.match(statement)
+        table = write.group(1).lower() if write else ANY_TABLE
+        return {table if table in KNOWN_TABLES else ANY_TABLE}
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[WriteRecorder]:
+        with connection.execute_wrapper(self):
+            yield self
+
+    @property
+    def wrote(self) -> bool:
+        return bool(self.tables)
+
+    def to_fingerprint(self) -> set[str] | None:
+        """The tables to fingerprint: None for all of them."""
+        return None if ANY_TABLE in self.tables else self.tables
 
 
 def changed_tables(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> list[str]:
@@ -622,23 +685,105 @@ def plain_text_fields(*model_classes: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The world as one test sees it.
+# The world as the tests see it.
+
+
+def world_signature() -> tuple[Any, ...]:
+    """Changes when the world is built again (new primary keys), not with a test's rolled-back writes."""
+    counted = Enterprise._base_manager.aggregate(Count("pk"), Max("pk"), Min("pk"))
+    return (connection.settings_dict["NAME"], *counted.values())
 
 
 class World:
-    def __init__(self) -> None:
+    """The demo world as the matrix sees it, and what follows from it alone.
+
+    Every test of the matrix, and every request in it, is rolled back: each test starts from the world the
+    worker built.  So what follows from that world alone is worked out once per worker and kept for the
+    tests after (``World.shared()``): the enterprises, the scope rows of each model, each persona's reach and
+    forbidden strings, the URL samples, the names a page may publish and the payloads taken from the admin's
+    forms.  A test whose URL samples wrote something (they may create a record) sees a world of its own,
+    worked out afresh (``World()``).
+    """
+
+    _shared: ClassVar[World | None] = None
+
+    def __init__(self, signature: tuple[Any, ...] = ()) -> None:
+        self.signature = signature
         self.firms = load_firms()
-        self.admin = User.objects.get(username="admin")
-        self.admin_client = Client()
-        self.admin_client.force_login(self.admin)
+        self._admin_client: Client | None = None
         self._rows: dict[type[models.Model], list[Row]] = {}
+        self._reach: dict[str, Reach] = {}
+        self._samples: dict[str, Any] = {}
+        self._payloads: dict[tuple[str, str, str], tuple[Any, str | None]] = {}
+        self._published: dict[str, set[str]] = {}
+        self._personal_data: set[str] | None = None
+        self._first_rows: dict[tuple[Any, ...], Row | None] = {}
+
+    @classmethod
+    def shared(cls) -> World:
+        """The worker's world, worked out again only when the world itself was built again."""
+        signature = world_signature()
+        if cls._shared is None or cls._shared.signature != signature:
+            cls._shared = cls(signature)
+        # The admin's session was rolled back with the test that signed in: sign in again when needed.
+        cls._shared._admin_client = None
+        return cls._shared
+
+    @property
+    def admin_client(self) -> Client:
+        if self._admin_client is None:
+            self._admin_client = Client()
+            self._admin_client.force_login(User.objects.get(username="admin"))
+        return self._admin_client
 
     def rows(self, model: type[models.Model]) -> list[Row]:
         if model not in self._rows:
             self._rows[model] = sorted(scope_rows(model), key=nanxun_first)
         return self._rows[model]
 
+    def reach(self, who: str, user: Any) -> Reach:
+        if who not in self._reach:
+            self._reach[who] = Reach.of(who, user, self.firms)
+        return self._reach[who]
+
+    def first_row(self, key: tuple[Any, ...], rows: list[Row], wanted: Callable[[Row], bool]) -> Row | None:
+        """The first of ``rows`` that is ``wanted`` (``key`` names rows and condition for the next test)."""
+        if key not in self._first_rows:
+            self._first_rows[key] = next((r for r in rows if wanted(r)), None)
+        return self._first_rows[key]
+
+    def sample(self, key: str) -> tuple[Any, bool]:
+        """A URL sample, and whether computing it wrote to the database (then it is not kept)."""
+        if key in self._samples:
+            return self._samples[key], False
+        recorder = WriteRecorder()
+        with recorder.recording():
+            value = URL_SAMPLES.samples[key]()
+        if not recorder.wrote:
+            self._samples[key] = value
+        return value, recorder.wrote
+
+    def published_names(self, endpoint: Endpoint) -> set[str]:
+        if endpoint.test_id not in self._published:
+            self._published[endpoint.test_id] = published_names(endpoint)
+        return self._published[endpoint.test_id]
+
+    def personal_data(self) -> set[str]:
+        """Names of people and credit codes and names of enterprises: what a public page must never show."""
+        if self._personal_data is None:
+            names = set(User.objects.exclude(display_name="").values_list("display_name", flat=True))
+            firms = {s for f in self.firms for s in (f.credit_code, f.name_zh, f.name_en) if s}
+            self._personal_data = names | firms
+        return self._personal_data
+
     def payload(self, endpoint: Endpoint, url: str, method: str) -> tuple[Any, str | None]:
+        """What a legitimate user would send (a copy: the caller may change it)."""
+        key = (endpoint.test_id, url, method)
+        if key not in self._payloads:
+            self._payloads[key] = self._payload(endpoint, url, method)
+        return copy.deepcopy(self._payloads[key])
+
+    def _payload(self, endpoint: Endpoint, url: str, method: str) -> tuple[Any, str | None]:
         """What a legitimate user would send: the admin's form for the URL, or the record's JSON."""
         if method == "delete":
             return None, None
@@ -699,21 +844,24 @@ class Matrix:
     def __init__(self, endpoint: Endpoint, who: str, world: World, client: Client) -> None:
         self.endpoint = endpoint
         self.who = who
-        self.world = world
         self.client = client
         self.problems: list[str] = []
         self.user = None if who == "anonymous" else User.objects.get(username=who)
-        self.reach = None if self.user is None else Reach.of(who, self.user, world.firms)
+        self.fixed, self.unknown, sample_wrote = self.sampled_kwargs(world)
+        # A sample that wrote leaves this test a world different from the worker's: work it out afresh.
+        self.world = World() if sample_wrote else world
+        self.reach = None if self.user is None else self.world.reach(who, self.user)
 
     # -- arguments -------------------------------------------------------------------------------
 
-    def variants(self) -> list[Variant]:
+    def sampled_kwargs(self, world: World) -> tuple[dict[str, Any], bool, bool]:
+        """The URL kwargs other than ``pk``, whether they come from samples, and whether a sample wrote."""
         endpoint = self.endpoint
         fixed: dict[str, Any] = {}
-        unknown = False
-        by_name = URL_SAMPLES.samples.get(endpoint.name or "")
-        if by_name is not None:
-            fixed.update(by_name())
+        unknown = wrote = False
+        if (endpoint.name or "") in URL_SAMPLES.samples:
+            value, wrote = world.sample(endpoint.name or "")
+            fixed.update(value)
             unknown = True
         for name in endpoint.kwarg_names:
             if name in fixed or name == "pk":
@@ -721,7 +869,8 @@ class Matrix:
             if name == "format":
                 fixed[name] = "json"
             elif name in URL_SAMPLES.samples:
-                fixed[name] = URL_SAMPLES.samples[name]()
+                fixed[name], wrote_one = world.sample(name)
+                wrote = wrote or wrote_one
                 unknown = True
             else:
                 pytest.fail(
@@ -729,6 +878,11 @@ class Matrix:
                     f"SAMPLES[{name!r}] = lambda: <a value in Huzhou / Nanxun> (or SAMPLES[{endpoint.name!r}] "
                     f"returning all its kwargs) to scorehub/{endpoint.app_label}/tests/url_samples.py"
                 )
+        return fixed, unknown, wrote
+
+    def variants(self) -> list[Variant]:
+        endpoint = self.endpoint
+        fixed, unknown = dict(self.fixed), self.unknown
         if not endpoint.has_pk or "pk" in fixed:
             return [Variant("", fixed, unknown_scope=unknown)]
         model = endpoint.model
@@ -751,14 +905,18 @@ class Matrix:
             if rows:
                 variants.append(Variant("record", {**fixed, "pk": rows[0].pk}, rows[0], unknown))
         else:
+            reach = self.reach
             wanted = self.endpoint.action_for("get") or "view"
-            inside = [r for r in rows if self.reach.reaches(model, r, wanted)]
-            inside = inside or [r for r in rows if self.reach.reaches(model, r, "view")]
-            outside = [r for r in rows if not self.reach.reaches(model, r, "view")]
-            if inside:
-                variants.append(Variant("inside", {**fixed, "pk": inside[0].pk}, inside[0], unknown))
-            if outside:
-                variants.append(Variant("outside", {**fixed, "pk": outside[0].pk}, outside[0], unknown))
+            # The first record reached for the view's action (else for "view") and the first one not reached.
+            key = (model._meta.label, self.who, importer.path() if importer is not None else None)
+            inside = self.world.first_row((*key, "in", wanted), rows, lambda r: reach.reaches(model, r, wanted))
+            if inside is None:
+                inside = self.world.first_row((*key, "in", "view"), rows, lambda r: reach.reaches(model, r, "view"))
+            outside = self.world.first_row((*key, "out"), rows, lambda r: not reach.reaches(model, r, "view"))
+            if inside is not None:
+                variants.append(Variant("inside", {**fixed, "pk": inside.pk}, inside, unknown))
+            if outside is not None:
+                variants.append(Variant("outside", {**fixed, "pk": outside.pk}, outside, unknown))
         variants.append(Variant("missing", {**fixed, "pk": missing_pk(model)}, None, unknown))
         return variants
 
@@ -833,13 +991,9 @@ class Matrix:
             return ["post", "put", "patch", "delete"]
         return ["post"]
 
-    def personal_data(self) -> set[str]:
-        names = set(User.objects.exclude(display_name="").values_list("display_name", flat=True))
-        return names | {s for f in self.world.firms for s in (f.credit_code, f.name_zh, f.name_en) if s}
-
     def run_anonymous(self, variant: Variant, url: str) -> None:
         public = self.endpoint.name in URL_SAMPLES.public
-        forbidden = self.personal_data() - published_names(self.endpoint) if public else set()
+        forbidden = self.world.personal_data() - self.world.published_names(self.endpoint) if public else set()
         response = self.request("get", url)
         self.expect("get", url, response, "no error" if public else "login")
         self.check_leaks("get", url, response, forbidden)
@@ -849,7 +1003,7 @@ class Matrix:
     def run_reads(self, variant: Variant, url: str) -> None:
         assert self.reach is not None
         endpoint = self.endpoint
-        forbidden = self.reach.forbidden_strings() - published_names(endpoint)
+        forbidden = self.reach.forbidden_strings() - self.world.published_names(endpoint)
         allowed = endpoint.allows("get")
         action = endpoint.action_for("get")
         if allowed is False:
@@ -940,20 +1094,22 @@ class Matrix:
         kwargs: dict[str, Any] = {}
         if data is not None:
             kwargs = {"data": data, "content_type": content_type}
+        recorder = WriteRecorder()
         try:
             with transaction.atomic():
-                with CaptureQueriesContext(connection) as queries:
+                with recorder.recording():
                     response = self._send(method, url, **kwargs)
-                # Fast path: a request that sent no INSERT, UPDATE or DELETE changed nothing.  Otherwise the
-                # tables are fingerprinted now and again after the rollback, which restores the state before.
-                wrote = any(WRITE_STATEMENT.match(q["sql"]) for q in queries.captured_queries)
-                after = fingerprint() if check_unchanged and wrote else None
+                # Fast path: a request that sent only reads changed nothing.  Otherwise the tables it may have
+                # written (all of them, if a statement could write anywhere) are fingerprinted now, and again
+                # after the rollback, which restores the state before.
+                tables = recorder.to_fingerprint()
+                after = fingerprint(tables) if check_unchanged and recorder.wrote else None
                 transaction.set_rollback(True)
         except Exception as exc:  # noqa: BLE001 - reported with the others
             tail = "".join(traceback.format_exception(exc)[-3:])
             self.problem(method, url, f"raised {type(exc).__name__}: {exc}\n{tail}")
             return
-        before = fingerprint() if after is not None else None
+        before = fingerprint(tables) if after is not None else None
         self.expect(method, url, response, expected)
         if before is not None and after is not None:
             changed = changed_tables(before, after)
@@ -980,7 +1136,7 @@ CALLERS = [*PERSONAS, "anonymous"]
 @pytest.mark.parametrize("who", CALLERS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.test_id for e in ENDPOINTS])
 def test_every_url_as_every_persona(endpoint: Endpoint, who: str, client: Client) -> None:
-    world = World()
+    world = World.shared()
     matrix = Matrix(endpoint, who, world, client)
     if matrix.user is not None:
         client.force_login(matrix.user)
@@ -1038,6 +1194,35 @@ def test_every_url_sample_names_a_real_url_or_kwarg() -> None:
     kwargs = {k for e in ENDPOINTS for k in e.kwarg_names}
     unused = [key for key in URL_SAMPLES.samples if key not in names and key not in kwargs]
     assert not unused, f"SAMPLES entries that match no URL name or URL argument: {unused}"
+
+
+@pytest.mark.django_db
+def test_the_change_detector_sees_every_kind_of_write():
+    written = WriteRecorder.written
+    assert written("SELECT 1") == set()
+    assert written('SAVEPOINT "s1_x1"') == written('RELEASE SAVEPOINT "s1_x1"') == set()
+    assert written('UPDATE "enterprises_enterprise" SET "name_en" = %s') == {"enterprises_enterprise"}
+    assert written("\n INSERT INTO indicators_cyclekpistat (kpi_id) SELECT 1") == {"indicators_cyclekpistat"}
+    assert written('INSERT OR IGNORE INTO "auditlog_logentry" ("id") VALUES (1)') == {"auditlog_logentry"}
+    assert written('-- why\nDELETE FROM "django_session" WHERE 1') == {"django_session"}
+    # Whatever is not plainly a read or a write to a known table could have written anywhere.
+    for statement in (
+        "WITH x AS (SELECT 1) UPDATE enterprises_enterprise SET name_en = ''",
+        "UPDATE public.enterprises_enterprise SET name_en = ''",
+        "UPDATE nowhere SET x = 1",
+        "TRUNCATE enterprises_enterprise",
+    ):
+        assert written(statement) == {ANY_TABLE}, statement
+    # An UPDATE that keeps every row count is seen through the hash of the table it names.
+    firm = Enterprise._base_manager.order_by("pk").first()
+    recorder = WriteRecorder()
+    with transaction.atomic():
+        with recorder.recording():
+            Enterprise._base_manager.filter(pk=firm.pk).update(name_en=f"{firm.name_en} (changed)")
+        after = fingerprint(recorder.to_fingerprint())
+        transaction.set_rollback(True)
+    assert recorder.to_fingerprint() == {"enterprises_enterprise"}
+    assert changed_tables(fingerprint(recorder.to_fingerprint()), after) == ["enterprises.Enterprise"]
 
 
 # ---------------------------------------------------------------------------------------------------
