@@ -164,13 +164,13 @@ def test_unknown_token_is_404_and_stores_nothing(client):
 
 
 @pytest.fixture
-def frozen_clock():
+def clock():
     """10:02:00 Beijing time, standing still: no ten-minute window ends during a burst."""
     with time_machine.travel(dt.datetime(2030, 3, 4, 2, 2, tzinfo=dt.UTC), tick=False) as traveller:
         yield traveller
 
 
-def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_stored(client, poster, frozen_clock):
+def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_stored(client, poster, clock):
     before = Suggestion.objects.count()
     accepted = throttled = 0
     for i in range(50):
@@ -192,7 +192,7 @@ def test_burst_of_50_from_one_address_is_throttled_and_only_accepted_ones_are_st
 
 
 @override_settings(BEHIND_PROXY=True, TRUSTED_PROXY_COUNT=1)
-def test_behind_the_proxy_a_new_forwarded_for_each_time_does_not_bypass_the_address_limit(client, poster, frozen_clock):
+def test_behind_the_proxy_a_new_forwarded_for_each_time_does_not_bypass_the_address_limit(client, poster, clock):
     codes = [
         client.post(
             submit_url(poster), form_data(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}, 198.51.100.66"
@@ -202,13 +202,13 @@ def test_behind_the_proxy_a_new_forwarded_for_each_time_does_not_bypass_the_addr
     assert codes == [302] * 10 + [429] * 2
 
 
-def test_per_token_limit_stops_a_poster_flooded_from_many_addresses(client, poster, settings, frozen_clock):
+def test_per_token_limit_stops_a_poster_flooded_from_many_addresses(client, poster, settings, clock):
     settings.SCOREHUB_SUGGESTION_THROTTLE = [("ip", 100, 600), ("token", 5, 600)]
     codes = [client.post(submit_url(poster), form_data(), REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(8)]
     assert codes == [302] * 5 + [429] * 3
 
 
-def test_the_limits_count_the_same_in_the_database_store(client, poster, settings, frozen_clock):
+def test_the_limits_count_the_same_in_the_database_store(client, poster, settings, clock):
     settings.RATELIMIT_STORE = "database"
     settings.SCOREHUB_SUGGESTION_THROTTLE = [("ip", 3, 600)]
     codes = [client.post(submit_url(poster), form_data(), REMOTE_ADDR="10.9.8.7").status_code for _ in range(5)]
@@ -273,7 +273,7 @@ def test_merged_duplicate_shows_the_status_of_the_original(client, poster, perso
     assert "已采纳" in html
 
 
-def test_tracking_lookups_are_throttled(client, settings, frozen_clock):
+def test_tracking_lookups_are_throttled(client, settings, clock):
     settings.SCOREHUB_SUGGESTION_THROTTLE = [("lookup", 3, 600)]
     url = reverse("suggestions:public-track", kwargs={"code": "ABCDEFGH"})
     assert [client.get(url).status_code for _ in range(5)] == [404, 404, 404, 429, 429]
