@@ -133,7 +133,7 @@ def test_serve_answers_with_hashed_static_files_and_drains_a_request_in_flight_o
     body = b"reason=slow"
     with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        assert read_one_response(connection).startswith(b"HTTP/1.1 200")
         connection.sendall(
             b"POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/x-www-form-urlencoded\r\n"
@@ -155,6 +155,18 @@ def test_serve_answers_with_hashed_static_files_and_drains_a_request_in_flight_o
     assert any(line["path"] == "/healthz" and line["status"] == 200 for line in access)
     assert all(re.fullmatch(r"[0-9a-f]{32}", line["request_id"]) for line in access if line["path"] == "/healthz")
     assert any(line["message"] == "Handling signal: term" for line in lines)
+
+
+def read_one_response(connection: socket.socket) -> bytes:
+    """One whole HTTP answer (headers and a Content-Length body), however TCP splits it into reads."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += connection.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head)[1])
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head + b"\r\n\r\n" + body
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
